@@ -1,0 +1,208 @@
+//! The wire types of the contract: the JSON envelope (`schema_version: 1`), the frozen
+//! six-field `smoke_result` and the `POST_MERGE_SMOKE_FAILED` escalation packet.
+//!
+//! Nothing here decides anything; these structs are what users and other tools parse, so
+//! field names only ever grow. `schema/envelope.v1.schema.json` is generated from them.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA_VERSION: u32 = 1;
+pub const ESCALATION_TYPE: &str = "POST_MERGE_SMOKE_FAILED";
+pub const ESCALATION_CRITICAL: u32 = 7;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Status {
+    Pass,
+    Fail,
+    Timeout,
+    Skipped,
+    Blocked,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Timeout => "TIMEOUT",
+            Status::Skipped => "SKIPPED",
+            Status::Blocked => "BLOCKED",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Decision {
+    AllowContinuation,
+    Halt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StaleCheck {
+    Checked,
+    Skipped,
+    Unavailable,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandSource {
+    Cli,
+    TaskFile,
+    Registry,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReasonCode {
+    PostMergeSmokePass,
+    PostMergeSmokeFail,
+    PostMergeSmokeTimeout,
+    SmokeSkippedDryRun,
+    SmokeCommandMissing,
+    MainHeadStale,
+    StaleCheckUnavailable,
+    WorktreeMismatch,
+    SmokeConfigInvalid,
+    RunCancelled,
+    /// The push was not a merge into the main branch (tag push, branch deletion, other branch).
+    NotAMergePush,
+    /// The CI event payload was missing or not the shape of a push event.
+    EventPayloadInvalid,
+}
+
+/// The envelope: one JSON object per run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "post-merge-smoke envelope v1")]
+pub struct Envelope {
+    pub schema_version: u32,
+    pub tool: Tool,
+    /// The merge commit, 40 hex digits; the raw input when it could not be resolved.
+    pub merge_commit: String,
+    pub task_id: Option<String>,
+    pub status: Status,
+    pub allow_continuation: bool,
+    pub stale: bool,
+    pub stale_check: StaleCheck,
+    pub main_head: Option<String>,
+    pub dry_run: bool,
+    /// Wall time of the smoke itself; 0 when it did not run.
+    pub duration_ms: u64,
+    pub started_at: String,
+    pub finished_at: String,
+    pub timeout_sec: u64,
+    pub smoke_command_source: CommandSource,
+    pub smoke_result: SmokeResult,
+    pub decision: DecisionBlock,
+    pub escalation: Option<Escalation>,
+    pub ci: Ci,
+    /// The pull request that introduced the merge commit, when it is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub culprit: Option<Culprit>,
+    /// Paths the merge changed, as used to match registry `paths` entries; null when unknown.
+    #[serde(default)]
+    pub changed_paths: Option<Vec<String>>,
+    /// Results of optional GitHub API calls; a failed call never changes the verdict.
+    #[serde(default)]
+    pub notifications: Vec<Notification>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Tool {
+    pub fn this() -> Self {
+        Tool {
+            name: env!("CARGO_PKG_NAME").to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+}
+
+/// The frozen six fields: exactly these names, no more, no fewer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SmokeResult {
+    pub command: String,
+    /// True only when the smoke ran and exited 0 within the timeout.
+    pub passed: bool,
+    /// Null when killed by a signal, timed out or never started.
+    pub exit_code: Option<i32>,
+    pub stdout_tail: String,
+    pub stderr_tail: String,
+    pub failure_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DecisionBlock {
+    pub decision: Decision,
+    pub reason_codes: Vec<ReasonCode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Escalation {
+    /// Always `POST_MERGE_SMOKE_FAILED`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub critical: u32,
+    pub severity: String,
+    pub merge_commit: String,
+    pub task_id: Option<String>,
+    pub status: Status,
+    pub summary: String,
+    pub fingerprint: String,
+    pub evidence: Evidence,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub culprit: Option<Culprit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Evidence {
+    pub exit_code: Option<i32>,
+    pub timeout_sec: u64,
+    pub stale: bool,
+    pub duration_ms: u64,
+    pub stdout_tail: String,
+    pub stderr_tail: String,
+    pub run_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Ci {
+    /// `github-actions` or `local`.
+    pub provider: String,
+    pub repository: Option<String>,
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    pub event: Option<String>,
+    pub run_id: Option<String>,
+    pub run_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Culprit {
+    pub number: u64,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Notification {
+    pub kind: String,
+    pub ok: bool,
+    pub error: Option<String>,
+}
+
+/// The JSON Schema of the envelope, as shipped in `schema/envelope.v1.schema.json`.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Envelope)).unwrap_or_default()
+}

@@ -1,0 +1,84 @@
+//! The `POST_MERGE_SMOKE_FAILED` packet (Critical #7): built exactly when the smoke failed
+//! or timed out, with a fingerprint that stays the same for the same breakage so an issue
+//! tracker can tell a recurrence from a new failure.
+
+use sha2::{Digest, Sha256};
+
+use crate::envelope::{
+    ESCALATION_CRITICAL, ESCALATION_TYPE, Envelope, Escalation, Evidence, Status,
+};
+use crate::verdict::SmokeFact;
+
+/// The kind of failure, coarse on purpose: a flaky test that exits 1 one day and 101 the
+/// next is the same breakage.
+pub fn failure_kind(fact: &SmokeFact) -> &'static str {
+    match fact {
+        SmokeFact::Exited(_) => "exit",
+        SmokeFact::Signalled(_) => "signal",
+        SmokeFact::SpawnFailed(_) => "spawn",
+        SmokeFact::TimedOut => "timeout",
+        SmokeFact::Cancelled(_) => "cancelled",
+        SmokeFact::NotDefined => "none",
+    }
+}
+
+/// `pms-` and 16 hex digits of SHA-256 over repository, branch, command and failure kind.
+pub fn fingerprint(repository: &str, branch: &str, command: &str, kind: &str) -> String {
+    let mut hash = Sha256::new();
+    for part in [repository, branch, command, kind] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    let digest = hash.finalize();
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("pms-{hex}")
+}
+
+/// The packet for an envelope whose status is FAIL or TIMEOUT; `None` otherwise.
+pub fn packet(envelope: &Envelope, branch: &str, kind: &str) -> Option<Escalation> {
+    if !matches!(envelope.status, Status::Fail | Status::Timeout) {
+        return None;
+    }
+    let result = &envelope.smoke_result;
+    let short = envelope.merge_commit.get(..12).unwrap_or(&envelope.merge_commit);
+    let who = envelope.task_id.as_deref().map(|t| format!(" ({t})")).unwrap_or_default();
+    let why = result.failure_reason.as_deref().unwrap_or("the smoke failed");
+    let repository = envelope.ci.repository.as_deref().unwrap_or("");
+    Some(Escalation {
+        kind: ESCALATION_TYPE.to_owned(),
+        critical: ESCALATION_CRITICAL,
+        severity: "critical".to_owned(),
+        merge_commit: envelope.merge_commit.clone(),
+        task_id: envelope.task_id.clone(),
+        status: envelope.status,
+        summary: format!("post-merge smoke {} on {branch} at {short}{who}: {why}", envelope.status.as_str()),
+        fingerprint: fingerprint(repository, branch, &result.command, kind),
+        evidence: Evidence {
+            exit_code: result.exit_code,
+            timeout_sec: envelope.timeout_sec,
+            stale: envelope.stale,
+            duration_ms: envelope.duration_ms,
+            stdout_tail: result.stdout_tail.clone(),
+            stderr_tail: result.stderr_tail.clone(),
+            run_url: envelope.ci.run_url.clone(),
+        },
+        culprit: envelope.culprit.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_is_stable_and_separates_what_differs() {
+        let a = fingerprint("o/r", "main", "make smoke", "exit");
+        assert_eq!(a, fingerprint("o/r", "main", "make smoke", "exit"));
+        assert_eq!(a.len(), 4 + 16);
+        assert_ne!(a, fingerprint("o/r", "main", "make smoke", "timeout"));
+        assert_ne!(a, fingerprint("o/r", "dev", "make smoke", "exit"));
+        assert_ne!(a, fingerprint("o/r2", "main", "make smoke", "exit"));
+        // Parts are delimited, so shifting text between them changes the id.
+        assert_ne!(fingerprint("ab", "c", "x", "exit"), fingerprint("a", "bc", "x", "exit"));
+    }
+}

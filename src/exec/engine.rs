@@ -1,0 +1,206 @@
+//! Runs one smoke: its own process group, stdin closed, both streams drained concurrently
+//! into bounded captures, and one `select!` loop over output, exit, the timeout, the kill
+//! grace, the leak timeout and cancellation.
+//!
+//! Whatever happens, nothing the smoke started survives [`run`]: a guard kills the group
+//! and every descendant when the function returns, early or not.
+
+use std::ffi::OsString;
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+use nix::unistd::Pid;
+use tokio::io::AsyncReadExt;
+use tokio::process::Command;
+use tokio::time::{Instant, sleep_until};
+
+use super::capture::BoundedCapture;
+use super::echo::{Echo, Stream};
+use super::tree;
+use crate::cancel::Cancel;
+use crate::verdict::SmokeFact;
+
+/// How long the pipes may stay open after the smoke exits before what holds them is killed.
+pub const LEAK_TIMEOUT: Duration = Duration::from_millis(500);
+/// After the final SIGKILL, how long to wait for the pipes before abandoning them.
+const PIPE_CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// A cancelled run must write its envelope inside the runner's 7.5 s window.
+const CANCEL_GRACE_MAX: Duration = Duration::from_secs(2);
+const READ_BUF: usize = 64 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub argv: Vec<OsString>,
+    pub workdir: PathBuf,
+    /// Variables the smoke must not inherit (the tool's own, its token among them).
+    pub env_remove: Vec<OsString>,
+    pub timeout: Duration,
+    pub kill_grace: Duration,
+    pub capture_bytes: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub fact: SmokeFact,
+    pub duration: Duration,
+    pub stdout: String,
+    pub stderr: String,
+    /// Processes outlived the smoke and held its output open until they were killed.
+    pub leaked: bool,
+}
+
+/// Kills the whole tree when dropped, so no early return can leak it.
+struct TreeGuard(Pid);
+
+impl Drop for TreeGuard {
+    fn drop(&mut self) {
+        tree::sweep(self.0);
+    }
+}
+
+pub async fn run(spec: &Spec, mut echo: Option<&mut Echo>, cancel: &mut Cancel) -> Outcome {
+    let mut stdout_cap = BoundedCapture::new(spec.capture_bytes);
+    let mut stderr_cap = BoundedCapture::new(spec.capture_bytes);
+    let started = Instant::now();
+    let outcome = |fact, out: &BoundedCapture, err: &BoundedCapture, leaked| Outcome {
+        fact,
+        duration: started.elapsed(),
+        stdout: out.render(),
+        stderr: err.render(),
+        leaked,
+    };
+    if let Some(req) = cancel.requested() {
+        let fact = SmokeFact::Cancelled(format!("{} before the smoke started", req.signal));
+        return outcome(fact, &stdout_cap, &stderr_cap, false);
+    }
+    let Some((program, args)) = spec.argv.split_first() else {
+        let fact = SmokeFact::SpawnFailed("the command is empty".into());
+        return outcome(fact, &stdout_cap, &stderr_cap, false);
+    };
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .current_dir(&spec.workdir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    for name in &spec.env_remove {
+        command.env_remove(name);
+    }
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            let fact = SmokeFact::SpawnFailed(format!("`{}`: {e}", program.to_string_lossy()));
+            return outcome(fact, &stdout_cap, &stderr_cap, false);
+        }
+    };
+    // The child leads its own group, so its pid is the group id. Never 0: that would
+    // signal our own group.
+    let Some(pgid) = child.id().map(|id| Pid::from_raw(id as i32)) else {
+        let fact = SmokeFact::SpawnFailed("the smoke exited before it could be watched".into());
+        return outcome(fact, &stdout_cap, &stderr_cap, false);
+    };
+    let _guard = TreeGuard(pgid);
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
+    let (mut out_buf, mut err_buf) = (vec![0u8; READ_BUF], vec![0u8; READ_BUF]);
+
+    let deadline = started + spec.timeout;
+    let mut status: Option<ExitStatus> = None;
+    let mut ended_by: Option<SmokeFact> = None; // TimedOut or Cancelled
+    let mut kill_at: Option<Instant> = None;
+    let mut pipes_deadline: Option<Instant> = None;
+    let mut killed = false;
+    let mut leaked = false;
+
+    while status.is_none() || stdout.is_some() || stderr.is_some() {
+        tokio::select! {
+            read = read_some(&mut stdout, &mut out_buf) => match read {
+                Some(n) => {
+                    stdout_cap.push(&out_buf[..n]);
+                    if let Some(echo) = echo.as_deref_mut() { echo.push(Stream::Stdout, &out_buf[..n]) }
+                }
+                None => stdout = None,
+            },
+            read = read_some(&mut stderr, &mut err_buf) => match read {
+                Some(n) => {
+                    stderr_cap.push(&err_buf[..n]);
+                    if let Some(echo) = echo.as_deref_mut() { echo.push(Stream::Stderr, &err_buf[..n]) }
+                }
+                None => stderr = None,
+            },
+            exit = child.wait(), if status.is_none() => {
+                // An error here means the child was already reaped; treat it as killed.
+                status = Some(exit.unwrap_or_else(|_| ExitStatus::from_raw(Signal::SIGKILL as i32)));
+                pipes_deadline.get_or_insert(Instant::now() + LEAK_TIMEOUT);
+            },
+            () = sleep_until(deadline), if status.is_none() && ended_by.is_none() => {
+                ended_by = Some(SmokeFact::TimedOut);
+                tree::signal_tree(pgid, Signal::SIGTERM);
+                kill_at = Some(Instant::now() + spec.kill_grace);
+            },
+            () = sleep_until_opt(kill_at) => {
+                tree::signal_tree(pgid, Signal::SIGKILL);
+                killed = true;
+                kill_at = None;
+                pipes_deadline = Some(Instant::now() + PIPE_CLOSE_TIMEOUT);
+            },
+            () = sleep_until_opt(pipes_deadline) => {
+                if killed {
+                    break; // Something outside our reach holds the pipes: abandon them.
+                }
+                leaked = ended_by.is_none();
+                tree::signal_tree(pgid, Signal::SIGKILL);
+                killed = true;
+                pipes_deadline = Some(Instant::now() + PIPE_CLOSE_TIMEOUT);
+            },
+            req = cancel.changed() => {
+                // A smoke that already timed out or exited keeps that verdict.
+                if ended_by.is_none() && status.is_none() {
+                    ended_by = Some(SmokeFact::Cancelled(format!("{} received", req.signal)));
+                }
+                if req.count == 1 && status.is_none() {
+                    tree::signal_tree(pgid, Signal::SIGTERM);
+                    kill_at = Some(Instant::now() + spec.kill_grace.min(CANCEL_GRACE_MAX));
+                } else {
+                    kill_at = Some(Instant::now());
+                }
+            },
+        }
+    }
+    if let Some(echo) = echo {
+        echo.finish();
+    }
+    let fact = match (ended_by, status) {
+        (Some(fact), _) => fact,
+        (None, Some(status)) => match (status.code(), status.signal()) {
+            (Some(code), _) => SmokeFact::Exited(code),
+            (None, Some(sig)) => SmokeFact::Signalled(sig),
+            (None, None) => SmokeFact::Signalled(Signal::SIGKILL as i32),
+        },
+        (None, None) => SmokeFact::Signalled(Signal::SIGKILL as i32),
+    };
+    outcome(fact, &stdout_cap, &stderr_cap, leaked)
+}
+
+/// Reads into `buf`; `None` at end of stream or on error. Never resolves once closed.
+async fn read_some<R: AsyncReadExt + Unpin>(reader: &mut Option<R>, buf: &mut [u8]) -> Option<usize> {
+    match reader {
+        Some(r) => match r.read(buf).await {
+            Ok(0) | Err(_) => None,
+            Ok(n) => Some(n),
+        },
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,12 @@
+//! The process engine: spawn the smoke in its own group, capture bounded output, enforce
+//! the timeout, and end the whole tree however the run ends.
+
+mod capture;
+mod echo;
+mod engine;
+mod tree;
+
+pub use capture::{BoundedCapture, MIN_CAPTURE_BYTES};
+pub use echo::Echo;
+pub use engine::{LEAK_TIMEOUT, Outcome, Spec, run};
+pub use tree::become_subreaper;

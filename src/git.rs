@@ -1,0 +1,112 @@
+//! The only place that runs git: rev-parse, log, diff and ls-remote, each with a timeout,
+//! no prompts and no pager, so a gate never hangs waiting for credentials.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::Command;
+
+const GIT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The object id of the empty tree, to diff a root commit against.
+const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("could not run git: {0}")]
+    Spawn(#[source] std::io::Error),
+    #[error("`git {args}` failed: {stderr}")]
+    Failed { args: String, stderr: String },
+    #[error("`git {args}` did not finish within {}s", GIT_TIMEOUT.as_secs())]
+    TimedOut { args: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Git {
+    dir: PathBuf,
+}
+
+impl Git {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Git { dir: dir.into() }
+    }
+
+    async fn run(&self, args: &[&str]) -> Result<String, GitError> {
+        let joined = args.join(" ");
+        let child = Command::new("git")
+            .arg("-C")
+            .arg(&self.dir)
+            .args(args)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_PAGER", "cat")
+            .env("LC_ALL", "C")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(GitError::Spawn)?;
+        let output = tokio::time::timeout(GIT_TIMEOUT, child.wait_with_output())
+            .await
+            .map_err(|_| GitError::TimedOut { args: joined.clone() })?
+            .map_err(GitError::Spawn)?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+            return Err(GitError::Failed { args: joined, stderr });
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// The top level of the work tree containing the directory.
+    pub async fn toplevel(&self) -> Result<PathBuf, GitError> {
+        Ok(PathBuf::from(self.run(&["rev-parse", "--show-toplevel"]).await?.trim()))
+    }
+
+    pub async fn head(&self) -> Result<String, GitError> {
+        Ok(self.run(&["rev-parse", "--verify", "HEAD^{commit}"]).await?.trim().to_owned())
+    }
+
+    /// Expands a commit name (an abbreviated SHA included) to its full id; `None` when the
+    /// repository has no such commit or the name is ambiguous.
+    pub async fn resolve_commit(&self, name: &str) -> Option<String> {
+        let spec = format!("{name}^{{commit}}");
+        let out = self.run(&["rev-parse", "--verify", "--quiet", "--end-of-options", &spec]).await;
+        out.ok().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+    }
+
+    pub async fn commit_message(&self, commit: &str) -> Result<String, GitError> {
+        self.run(&["log", "-1", "--format=%B", commit, "--"]).await
+    }
+
+    /// Paths changed between two commits; from the first parent when `base` is `None`,
+    /// or everything when the commit has no parent.
+    pub async fn changed_paths(&self, base: Option<&str>, commit: &str) -> Result<Vec<String>, GitError> {
+        let parent = format!("{commit}^1");
+        let base = match base {
+            Some(base) => base.to_owned(),
+            None => match self.resolve_commit(&parent).await {
+                Some(parent) => parent,
+                None => EMPTY_TREE.to_owned(),
+            },
+        };
+        let out = self.run(&["diff", "--name-only", "-z", "--no-renames", &base, commit, "--"]).await?;
+        Ok(out.split('\0').filter(|p| !p.is_empty()).map(str::to_owned).collect())
+    }
+
+    /// The commit `refs/heads/<branch>` points to on the remote; `None` when it has no
+    /// such branch.
+    pub async fn remote_branch_head(&self, remote: &str, branch: &str) -> Result<Option<String>, GitError> {
+        let refname = format!("refs/heads/{branch}");
+        let out = self.run(&["ls-remote", "--end-of-options", remote, &refname]).await?;
+        Ok(out
+            .lines()
+            .filter_map(|line| line.split_once('\t'))
+            .find(|(_, name)| *name == refname)
+            .map(|(sha, _)| sha.to_owned()))
+    }
+}
+
+/// Whether `dir` exists at all, to tell "not a checkout" from "no such directory".
+pub fn describe_dir(dir: &Path) -> &'static str {
+    if dir.is_dir() { "is not a git checkout" } else { "does not exist" }
+}

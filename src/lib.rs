@@ -1,0 +1,25 @@
+//! post-merge-smoke: run a smoke against the merge commit on main, decide whether
+//! follow-on merges may continue, and say so in a JSON envelope and an exit code.
+//!
+//! Data flows one way: [`ci_env`] and [`cli`] give the inputs, [`git`], [`smoke_command`]
+//! and [`exec`] turn them into facts, [`verdict::decide`] turns facts into a verdict, and
+//! [`run`] and [`app`] assemble and write the envelope.
+
+pub mod app;
+pub mod cancel;
+pub mod ci_env;
+pub mod cli;
+pub mod config;
+pub mod culprit;
+pub mod envelope;
+pub mod escalation;
+pub mod exec;
+pub mod exit_codes;
+pub mod git;
+pub mod output;
+pub mod progress;
+pub mod random;
+pub mod redact;
+pub mod run;
+pub mod smoke_command;
+pub mod verdict;

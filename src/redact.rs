@@ -1,0 +1,155 @@
+//! Secret values and their replacement by `***` in everything the tool writes.
+//!
+//! Which values count as secret is decided once, from the environment at start-up: the
+//! value of `GITHUB_TOKEN`, of every `--redact-env` variable, and of every variable whose
+//! name ends in `TOKEN`, `SECRET`, `PASSWORD` or `KEY`. Values shorter than
+//! [`MIN_SECRET_LEN`] are ignored: replacing every `1` or `on` would wreck the envelope
+//! and hide nothing worth hiding.
+
+use std::borrow::Cow;
+
+use memchr::memmem;
+use serde_json::Value;
+
+pub const MASK: &str = "***";
+pub const MIN_SECRET_LEN: usize = 4;
+const SECRET_SUFFIXES: [&str; 4] = ["TOKEN", "SECRET", "PASSWORD", "KEY"];
+
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    /// Longest first, so a secret that contains another is masked whole.
+    secrets: Vec<Vec<u8>>,
+}
+
+impl Redactor {
+    /// Collects secret values from `vars` (usually `std::env::vars_os()`).
+    pub fn from_vars<I, K, V>(vars: I, extra_names: &[String]) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<std::ffi::OsStr>,
+        V: AsRef<std::ffi::OsStr>,
+    {
+        let mut secrets: Vec<Vec<u8>> = vars
+            .into_iter()
+            .filter(|(name, _)| {
+                let name = name.as_ref().to_string_lossy();
+                is_secret_name(&name) || extra_names.iter().any(|n| n.as_str() == name)
+            })
+            .map(|(_, value)| value.as_ref().as_encoded_bytes().to_vec())
+            .filter(|v| v.len() >= MIN_SECRET_LEN)
+            .collect();
+        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        secrets.dedup();
+        Redactor { secrets }
+    }
+
+    pub fn from_env(extra_names: &[String]) -> Self {
+        Self::from_vars(std::env::vars_os(), extra_names)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+
+    /// The longest secret; a streaming caller keeps this many bytes minus one in hand so a
+    /// secret split across two writes is still caught.
+    pub fn longest(&self) -> usize {
+        self.secrets.first().map_or(0, Vec::len)
+    }
+
+    pub fn bytes<'a>(&self, input: &'a [u8]) -> Cow<'a, [u8]> {
+        let mut out: Cow<'a, [u8]> = Cow::Borrowed(input);
+        for secret in &self.secrets {
+            if memmem::find(&out, secret).is_none() {
+                continue;
+            }
+            let mut replaced = Vec::with_capacity(out.len());
+            let mut rest: &[u8] = &out;
+            while let Some(at) = memmem::find(rest, secret) {
+                replaced.extend_from_slice(&rest[..at]);
+                replaced.extend_from_slice(MASK.as_bytes());
+                rest = &rest[at + secret.len()..];
+            }
+            replaced.extend_from_slice(rest);
+            out = Cow::Owned(replaced);
+        }
+        out
+    }
+
+    pub fn str<'a>(&self, input: &'a str) -> Cow<'a, str> {
+        match self.bytes(input.as_bytes()) {
+            Cow::Borrowed(_) => Cow::Borrowed(input),
+            // Secrets are replaced whole, so the bytes stay valid UTF-8 unless a secret
+            // itself was not; lossy is then the honest fallback.
+            Cow::Owned(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
+        }
+    }
+
+    /// Masks secrets in every string of a JSON value, keys included.
+    pub fn json(&self, value: &mut Value) {
+        if self.is_empty() {
+            return;
+        }
+        match value {
+            Value::String(s) => {
+                if let Cow::Owned(masked) = self.str(s) {
+                    *s = masked;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.json(v)),
+            Value::Object(map) => {
+                let entries = std::mem::take(map);
+                for (key, mut v) in entries {
+                    self.json(&mut v);
+                    map.insert(self.str(&key).into_owned(), v);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+}
+
+pub fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper == "GITHUB_TOKEN" || SECRET_SUFFIXES.iter().any(|s| upper.ends_with(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redactor(vars: &[(&str, &str)], extra: &[&str]) -> Redactor {
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        Redactor::from_vars(vars.iter().copied(), &extra)
+    }
+
+    #[test]
+    fn masks_by_name_suffix_and_explicit_names() {
+        let r = redactor(
+            &[
+                ("GITHUB_TOKEN", "ghs_abc123"),
+                ("DEPLOY_KEY", "k3y-value"),
+                ("db_password", "hunter22"),
+                ("MY_VAR", "plainvalue"),
+                ("OTHER", "explicit-secret"),
+            ],
+            &["OTHER"],
+        );
+        let s = "ghs_abc123 k3y-value hunter22 plainvalue explicit-secret";
+        assert_eq!(r.str(s), "*** *** *** plainvalue ***");
+    }
+
+    #[test]
+    fn ignores_short_values_and_prefers_the_longest_secret() {
+        let r = redactor(&[("A_TOKEN", "on"), ("B_TOKEN", "abcd"), ("C_TOKEN", "abcdef")], &[]);
+        assert_eq!(r.str("on abcdef abcd"), "on *** ***");
+    }
+
+    #[test]
+    fn masks_strings_and_keys_in_json() {
+        let r = redactor(&[("X_SECRET", "s3cr3t!")], &[]);
+        let mut v = serde_json::json!({"a": ["x s3cr3t! y", 1, true], "s3cr3t!": null});
+        r.json(&mut v);
+        assert_eq!(v, serde_json::json!({"a": ["x *** y", 1, true], "***": null}));
+    }
+}

@@ -1,0 +1,227 @@
+//! `post-merge-smoke run`: gathers the facts (work tree, merge commit, smoke command, the
+//! smoke's outcome, the stale check), hands them to [`verdict::decide`] and assembles the
+//! envelope. Writing it anywhere is the caller's business.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::cancel::Cancel;
+use crate::ci_env::CiEnv;
+use crate::cli::{DEFAULT_TIMEOUT_SEC, RunArgs};
+use crate::envelope::{
+    Ci, CommandSource, DecisionBlock, Envelope, ReasonCode, SCHEMA_VERSION, SmokeResult, StaleCheck, Tool,
+};
+use crate::exec::{self, Echo};
+use crate::git::{self, Git};
+use crate::progress::Progress;
+use crate::smoke_command::{self, DEFAULT_REGISTRY, Resolution};
+use crate::verdict::{self, Facts, Preflight, PreflightOutcome, SmokeFact, StaleFact};
+use crate::{culprit, escalation};
+
+/// The envelope and the exit code it calls for.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub envelope: Envelope,
+    pub exit_code: i32,
+    /// One line explaining the verdict, for the log and the step summary.
+    pub summary: String,
+}
+
+/// Where the work tree stands relative to the merge commit.
+struct Worktree {
+    toplevel: Option<PathBuf>,
+    merge_commit: String,
+    problem: Option<String>,
+}
+
+pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Progress) -> Report {
+    let started_at = SystemTime::now();
+    let workdir = match &args.commit.workdir {
+        Some(dir) => dir.clone(),
+        None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    };
+    let git = Git::new(&workdir);
+    let main_branch = args
+        .commit
+        .main_branch
+        .clone()
+        .or_else(|| ci.branch().map(str::to_owned))
+        .unwrap_or_else(|| "main".to_owned());
+    let block = |code, reason: String| Preflight { outcome: PreflightOutcome::Block, code, reason };
+
+    let wanted = args.commit.merge_commit.as_deref().or(ci.sha.as_deref());
+    let tree = check_worktree(&git, &workdir, wanted).await;
+    let mut preflight = tree.problem.map(|p| block(ReasonCode::WorktreeMismatch, p));
+    let merge_commit = tree.merge_commit;
+    let resolved = preflight.is_none();
+
+    let message = if resolved { git.commit_message(&merge_commit).await.ok() } else { None };
+    let commit_task_id = message
+        .as_deref()
+        .and_then(culprit::pr_number_from_message)
+        .map(|n| format!("#{n}"));
+    let changed_paths = if resolved { git.changed_paths(None, &merge_commit).await.ok() } else { None };
+
+    let smoke_dir = args.commit.workdir.clone().or(tree.toplevel).unwrap_or(workdir);
+    let request = smoke_command::Request {
+        command: args.smoke.command.as_deref(),
+        argv: &args.argv,
+        task_file: args.smoke.task_file.as_deref(),
+        registry: args.smoke.registry.as_deref(),
+        default_registry: Some(smoke_dir.join(DEFAULT_REGISTRY)),
+        task_id: args.smoke.task_id.as_deref(),
+        commit_task_id: commit_task_id.clone(),
+        changed_paths: changed_paths.as_deref(),
+    };
+    let resolution = smoke_command::resolve(&request).unwrap_or_else(|err| {
+        preflight.get_or_insert(block(ReasonCode::SmokeConfigInvalid, err.to_string()));
+        Resolution {
+            source: CommandSource::None,
+            smoke: None,
+            task_id: args.smoke.task_id.clone().or(commit_task_id),
+            timeout_sec: None,
+        }
+    });
+    let timeout_sec = args.smoke.timeout.or(resolution.timeout_sec).unwrap_or(DEFAULT_TIMEOUT_SEC);
+
+    let outcome = match (&preflight, &resolution.smoke) {
+        (None, Some(smoke)) => {
+            progress.info(&format!("running `{}` in {}", smoke.display, smoke_dir.display()));
+            let spec = exec::Spec {
+                argv: smoke.argv.clone(),
+                workdir: smoke_dir.clone(),
+                env_remove: own_variables(),
+                timeout: Duration::from_secs(timeout_sec),
+                kill_grace: Duration::from_secs(args.smoke.kill_grace),
+                capture_bytes: usize::try_from(args.smoke.capture_bytes).unwrap_or(usize::MAX),
+            };
+            let mut echo = (!args.smoke.quiet).then(|| Echo::new(Arc::clone(progress.redactor()), fence(ci)));
+            let outcome = exec::run(&spec, echo.as_mut(), cancel).await;
+            if outcome.leaked {
+                progress.warn("the smoke left processes holding its output open; they were killed");
+            }
+            Some(outcome)
+        }
+        _ => None,
+    };
+    let cancelled = matches!(outcome.as_ref().map(|o| &o.fact), Some(SmokeFact::Cancelled(_)));
+
+    let (stale, main_head) = if args.commit.skip_stale_check || cancelled {
+        // A cancelled run has seconds left to write its envelope; no network round trip.
+        (StaleFact::Skipped, None)
+    } else {
+        check_stale(&git, &args.commit.remote, &main_branch, &merge_commit).await
+    };
+
+    let smoke = outcome.as_ref().map_or(SmokeFact::NotDefined, |o| o.fact.clone());
+    let facts = Facts { preflight, smoke: smoke.clone(), dry_run: args.smoke.dry_run, stale, timeout_sec };
+    let verdict = verdict::decide(&facts);
+
+    let stale_check = match facts.stale {
+        StaleFact::Fresh | StaleFact::Stale => StaleCheck::Checked,
+        StaleFact::Skipped => StaleCheck::Skipped,
+        StaleFact::Unavailable(_) => StaleCheck::Unavailable,
+    };
+    let exit_code = match smoke {
+        SmokeFact::Exited(code) if resolution.smoke.is_some() && facts.preflight.is_none() => Some(code),
+        _ => None,
+    };
+    let mut envelope = Envelope {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::this(),
+        merge_commit,
+        task_id: resolution.task_id,
+        status: verdict.status,
+        allow_continuation: verdict.allow_continuation,
+        stale: verdict.stale,
+        stale_check,
+        main_head,
+        dry_run: args.smoke.dry_run,
+        duration_ms: outcome.as_ref().map_or(0, |o| o.duration.as_millis() as u64),
+        started_at: humantime::format_rfc3339_millis(started_at).to_string(),
+        finished_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+        timeout_sec,
+        smoke_command_source: resolution.source,
+        smoke_result: SmokeResult {
+            command: resolution.smoke.map(|s| s.display).unwrap_or_default(),
+            passed: verdict.passed,
+            exit_code,
+            stdout_tail: outcome.as_ref().map(|o| o.stdout.clone()).unwrap_or_default(),
+            stderr_tail: outcome.as_ref().map(|o| o.stderr.clone()).unwrap_or_default(),
+            failure_reason: verdict.failure_reason.clone(),
+        },
+        decision: DecisionBlock { decision: verdict.decision, reason_codes: verdict.reason_codes },
+        escalation: None,
+        ci: Ci {
+            provider: ci.provider().to_owned(),
+            repository: ci.repository.clone(),
+            git_ref: ci.git_ref.clone().or_else(|| Some(format!("refs/heads/{main_branch}"))),
+            event: ci.event_name.clone(),
+            run_id: ci.run_id.clone(),
+            run_url: ci.run_url(),
+        },
+        culprit: None,
+        changed_paths,
+        notifications: Vec::new(),
+    };
+    envelope.escalation = escalation::packet(&envelope, &main_branch, escalation::failure_kind(&smoke));
+    Report { envelope, exit_code: verdict.exit_code, summary: verdict.summary }
+}
+
+async fn check_worktree(git: &Git, workdir: &Path, wanted: Option<&str>) -> Worktree {
+    let given = wanted.unwrap_or("").to_owned();
+    let toplevel = match git.toplevel().await {
+        Ok(top) => top,
+        Err(_) => {
+            let problem = format!("the work directory `{}` {}", workdir.display(), git::describe_dir(workdir));
+            return Worktree { toplevel: None, merge_commit: given, problem: Some(problem) };
+        }
+    };
+    let head = match git.head().await {
+        Ok(head) => head,
+        Err(e) => {
+            let problem = format!("the work tree has no HEAD commit: {e}");
+            return Worktree { toplevel: Some(toplevel), merge_commit: given, problem: Some(problem) };
+        }
+    };
+    let Some(wanted) = wanted else {
+        return Worktree { toplevel: Some(toplevel), merge_commit: head, problem: None };
+    };
+    let merge_commit = if is_commit_name(wanted) { git.resolve_commit(wanted).await } else { None };
+    let Some(merge_commit) = merge_commit else {
+        let problem = format!("the merge commit `{wanted}` is not a commit in this repository");
+        return Worktree { toplevel: Some(toplevel), merge_commit: given, problem: Some(problem) };
+    };
+    let problem = (head != merge_commit)
+        .then(|| format!("the work tree is at {head}, not at the merge commit {merge_commit}"));
+    Worktree { toplevel: Some(toplevel), merge_commit, problem }
+}
+
+/// Only hex abbreviations and full ids are taken, so no input reaches git as an option or
+/// a revision expression.
+fn is_commit_name(s: &str) -> bool {
+    (4..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+async fn check_stale(git: &Git, remote: &str, branch: &str, merge_commit: &str) -> (StaleFact, Option<String>) {
+    match git.remote_branch_head(remote, branch).await {
+        Ok(Some(head)) if head == merge_commit => (StaleFact::Fresh, Some(head)),
+        Ok(Some(head)) => (StaleFact::Stale, Some(head)),
+        Ok(None) => (StaleFact::Unavailable(format!("remote `{remote}` has no branch `{branch}`")), None),
+        Err(e) => (StaleFact::Unavailable(format!("could not ask remote `{remote}`: {e}")), None),
+    }
+}
+
+/// The tool's own variables (its token among them) are not the smoke's business.
+fn own_variables() -> Vec<std::ffi::OsString> {
+    std::env::vars_os()
+        .map(|(name, _)| name)
+        .filter(|name| name.to_string_lossy().starts_with("POST_MERGE_SMOKE_"))
+        .collect()
+}
+
+/// A fresh random token for `::stop-commands::`, inside GitHub Actions only.
+fn fence(ci: &CiEnv) -> Option<String> {
+    ci.github_actions.then(crate::random::token)
+}

@@ -1,0 +1,139 @@
+//! Where the smoke command comes from (contract section 4): `--command` or the words after
+//! `--`, then the task file, then the registry, then none. The first that answers wins.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::config::{ConfigError, Registry, TaskFile};
+use crate::envelope::CommandSource;
+
+pub const DEFAULT_REGISTRY: &str = ".github/post-merge-smoke.yml";
+
+/// What the caller knows when it asks for the command.
+#[derive(Debug, Default)]
+pub struct Request<'a> {
+    pub command: Option<&'a str>,
+    pub argv: &'a [OsString],
+    pub task_file: Option<&'a Path>,
+    /// `--registry`: must exist when given.
+    pub registry: Option<&'a Path>,
+    /// The default registry in the work tree: used only when it exists.
+    pub default_registry: Option<PathBuf>,
+    /// `--task-id`, which beats the task file's own id.
+    pub task_id: Option<&'a str>,
+    /// `#N` from the merge commit, the last resort for the task id.
+    pub commit_task_id: Option<String>,
+    /// Paths the merge changed; `None` when they are unknown.
+    pub changed_paths: Option<&'a [String]>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmokeCommand {
+    /// How the command reads in the envelope: the shell string, or the words quoted.
+    pub display: String,
+    pub argv: Vec<OsString>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    pub source: CommandSource,
+    pub smoke: Option<SmokeCommand>,
+    pub task_id: Option<String>,
+    /// The task file's `timeout_sec`, used when `--timeout` was not given.
+    pub timeout_sec: Option<u64>,
+}
+
+pub fn resolve(req: &Request<'_>) -> Result<Resolution, ConfigError> {
+    let task = req.task_file.map(TaskFile::load).transpose()?.unwrap_or_default();
+    let task_id = req
+        .task_id
+        .map(str::to_owned)
+        .or(task.task_id)
+        .or_else(|| req.commit_task_id.clone());
+    let found = |source, smoke| Resolution {
+        source,
+        smoke,
+        task_id: task_id.clone(),
+        timeout_sec: task.timeout_sec,
+    };
+
+    if let Some(command) = req.command.filter(|c| !c.trim().is_empty()) {
+        return Ok(found(CommandSource::Cli, Some(shell(command))));
+    }
+    if !req.argv.is_empty() {
+        return Ok(found(CommandSource::Cli, Some(direct(req.argv))));
+    }
+    if let Some(command) = &task.smoke_command {
+        return Ok(found(CommandSource::TaskFile, Some(shell(command))));
+    }
+    let registry_path = match (req.registry, &req.default_registry) {
+        (Some(path), _) => Some(path.to_owned()),
+        (None, Some(default)) if default.exists() => Some(default.clone()),
+        _ => None,
+    };
+    if let Some(path) = registry_path {
+        let registry = Registry::load(&path)?;
+        if let Some((command, _)) = registry.lookup(task_id.as_deref(), req.changed_paths) {
+            return Ok(found(CommandSource::Registry, Some(shell(command))));
+        }
+    }
+    Ok(found(CommandSource::None, None))
+}
+
+/// A shell string, run by `bash -eo pipefail -c` where bash exists, else `sh -c`.
+pub fn shell(command: &str) -> SmokeCommand {
+    let mut argv: Vec<OsString> = match find_in_path("bash") {
+        Some(bash) => vec![bash.into(), "-eo".into(), "pipefail".into(), "-c".into()],
+        None => vec!["sh".into(), "-c".into()],
+    };
+    argv.push(command.into());
+    SmokeCommand { display: command.to_owned(), argv }
+}
+
+/// Words run directly, no shell.
+pub fn direct(words: &[OsString]) -> SmokeCommand {
+    let display = shell_words::join(words.iter().map(|w| w.to_string_lossy()));
+    SmokeCommand { display, argv: words.to_vec() }
+}
+
+fn find_in_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_beats_everything_and_words_are_quoted_for_display() {
+        let argv: Vec<OsString> = vec!["echo".into(), "a b".into()];
+        let req = Request { argv: &argv, ..Default::default() };
+        let r = resolve(&req).expect("resolves");
+        assert_eq!(r.source, CommandSource::Cli);
+        assert_eq!(r.smoke.map(|s| s.display), Some("echo 'a b'".to_owned()));
+    }
+
+    #[test]
+    fn nothing_defined_is_source_none_and_keeps_the_commit_task_id() {
+        let req = Request { commit_task_id: Some("#12".into()), ..Default::default() };
+        let r = resolve(&req).expect("resolves");
+        assert_eq!((r.source, r.smoke, r.task_id), (CommandSource::None, None, Some("#12".into())));
+    }
+
+    #[test]
+    fn an_explicit_registry_that_is_missing_is_an_error() {
+        let req = Request { registry: Some(Path::new("/nonexistent/r.yml")), ..Default::default() };
+        assert_eq!(
+            resolve(&req).map(|r| r.source),
+            Err(ConfigError::NotFound { path: "/nonexistent/r.yml".into() })
+        );
+    }
+}
