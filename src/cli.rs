@@ -102,8 +102,12 @@ pub struct OutputArgs {
     #[arg(long, env = "POST_MERGE_SMOKE_OUTPUT", value_name = "PATH")]
     pub output: Option<PathBuf>,
     /// A variable whose value is masked in every output (repeatable; comma separated in env).
-    #[arg(long = "redact-env", env = "POST_MERGE_SMOKE_REDACT_ENV", value_name = "NAME",
-          value_delimiter = ',')]
+    #[arg(
+        long = "redact-env",
+        env = "POST_MERGE_SMOKE_REDACT_ENV",
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
     pub redact_env: Vec<String>,
 }
 

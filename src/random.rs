@@ -7,9 +7,8 @@ pub fn token() -> String {
     if getrandom::fill(&mut bytes).is_err() {
         // No OS randomness is close to impossible on the platforms we ship; fall back to
         // something that still differs per process and per call.
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         bytes = (nanos ^ u128::from(std::process::id()) << 64).to_le_bytes();
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()

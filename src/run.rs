@@ -57,10 +57,8 @@ pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Pro
     let resolved = preflight.is_none();
 
     let message = if resolved { git.commit_message(&merge_commit).await.ok() } else { None };
-    let commit_task_id = message
-        .as_deref()
-        .and_then(culprit::pr_number_from_message)
-        .map(|n| format!("#{n}"));
+    let commit_task_id =
+        message.as_deref().and_then(culprit::pr_number_from_message).map(|n| format!("#{n}"));
     let changed_paths = if resolved { git.changed_paths(None, &merge_commit).await.ok() } else { None };
 
     let smoke_dir = args.commit.workdir.clone().or(tree.toplevel).unwrap_or(workdir);
@@ -174,7 +172,8 @@ async fn check_worktree(git: &Git, workdir: &Path, wanted: Option<&str>) -> Work
     let toplevel = match git.toplevel().await {
         Ok(top) => top,
         Err(_) => {
-            let problem = format!("the work directory `{}` {}", workdir.display(), git::describe_dir(workdir));
+            let problem =
+                format!("the work directory `{}` {}", workdir.display(), git::describe_dir(workdir));
             return Worktree { toplevel: None, merge_commit: given, problem: Some(problem) };
         }
     };
@@ -204,7 +203,12 @@ fn is_commit_name(s: &str) -> bool {
     (4..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-async fn check_stale(git: &Git, remote: &str, branch: &str, merge_commit: &str) -> (StaleFact, Option<String>) {
+async fn check_stale(
+    git: &Git,
+    remote: &str,
+    branch: &str,
+    merge_commit: &str,
+) -> (StaleFact, Option<String>) {
     match git.remote_branch_head(remote, branch).await {
         Ok(Some(head)) if head == merge_commit => (StaleFact::Fresh, Some(head)),
         Ok(Some(head)) => (StaleFact::Stale, Some(head)),

@@ -45,17 +45,9 @@ pub struct Resolution {
 
 pub fn resolve(req: &Request<'_>) -> Result<Resolution, ConfigError> {
     let task = req.task_file.map(TaskFile::load).transpose()?.unwrap_or_default();
-    let task_id = req
-        .task_id
-        .map(str::to_owned)
-        .or(task.task_id)
-        .or_else(|| req.commit_task_id.clone());
-    let found = |source, smoke| Resolution {
-        source,
-        smoke,
-        task_id: task_id.clone(),
-        timeout_sec: task.timeout_sec,
-    };
+    let task_id = req.task_id.map(str::to_owned).or(task.task_id).or_else(|| req.commit_task_id.clone());
+    let found =
+        |source, smoke| Resolution { source, smoke, task_id: task_id.clone(), timeout_sec: task.timeout_sec };
 
     if let Some(command) = req.command.filter(|c| !c.trim().is_empty()) {
         return Ok(found(CommandSource::Cli, Some(shell(command))));
@@ -98,9 +90,7 @@ pub fn direct(words: &[OsString]) -> SmokeCommand {
 
 fn find_in_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| is_executable(candidate))
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| is_executable(candidate))
 }
 
 fn is_executable(path: &Path) -> bool {

@@ -79,9 +79,7 @@ pub fn decide(facts: &Facts) -> Verdict {
     let (mut status, code, failure_reason) = classify(facts);
     let passed = matches!(facts.smoke, SmokeFact::Exited(0)) && facts.preflight.is_none();
     let mut reason_codes = vec![code];
-    let mut summary = failure_reason
-        .clone()
-        .unwrap_or_else(|| "the smoke passed".to_owned());
+    let mut summary = failure_reason.clone().unwrap_or_else(|| "the smoke passed".to_owned());
     let mut stale = false;
 
     match &facts.stale {
@@ -116,11 +114,7 @@ pub fn decide(facts: &Facts) -> Verdict {
         status,
         allow_continuation,
         stale,
-        decision: if allow_continuation {
-            Decision::AllowContinuation
-        } else {
-            Decision::Halt
-        },
+        decision: if allow_continuation { Decision::AllowContinuation } else { Decision::Halt },
         reason_codes,
         exit_code,
         passed,

@@ -75,11 +75,7 @@ impl Registry {
             })
             .collect::<Result<_, ConfigError>>()?;
         let non_empty = |c: String| Some(c).filter(|c| !c.trim().is_empty());
-        Ok(Registry {
-            default: raw.default.and_then(non_empty),
-            tasks: raw.tasks,
-            paths,
-        })
+        Ok(Registry { default: raw.default.and_then(non_empty), tasks: raw.tasks, paths })
     }
 
     /// The command for a merge: its task's entry, else the first path entry matching a

@@ -118,24 +118,36 @@ mod tests {
 
     #[test]
     fn reads_front_matter() {
-        let t = parse("---\ntask_id: task-7\nsmoke_command: make smoke\ntimeout_sec: 30\nowner: me\n---\n# Title\n");
+        let t = parse(
+            "---\ntask_id: task-7\nsmoke_command: make smoke\ntimeout_sec: 30\nowner: me\n---\n# Title\n",
+        );
         assert_eq!(
             t,
-            Ok(TaskFile { smoke_command: Some("make smoke".into()), task_id: Some("task-7".into()), timeout_sec: Some(30) })
+            Ok(TaskFile {
+                smoke_command: Some("make smoke".into()),
+                task_id: Some("task-7".into()),
+                timeout_sec: Some(30)
+            })
         );
     }
 
     #[test]
     fn reads_the_first_yaml_block_when_there_is_no_front_matter() {
-        let t = parse("# Task\n\ntext\n\n```yaml\ntask_id: 12\nsmoke_command: ./smoke.sh\n```\n\n```yaml\nsmoke_command: other\n```\n");
-        assert_eq!(t.map(|t| (t.task_id, t.smoke_command)), Ok((Some("12".into()), Some("./smoke.sh".into()))));
+        let t = parse(
+            "# Task\n\ntext\n\n```yaml\ntask_id: 12\nsmoke_command: ./smoke.sh\n```\n\n```yaml\nsmoke_command: other\n```\n",
+        );
+        assert_eq!(
+            t.map(|t| (t.task_id, t.smoke_command)),
+            Ok((Some("12".into()), Some("./smoke.sh".into())))
+        );
     }
 
     #[test]
     fn errors_name_the_file_line_and_problem() {
         let err = parse("---\ntask_id: a\nsmoke_command: [unclosed\n---\n").unwrap_err().to_string();
         assert!(err.starts_with("`task.md`, line "), "{err}");
-        let line: usize = err["`task.md`, line ".len()..].split(':').next().unwrap_or("").parse().unwrap_or(0);
+        let line: usize =
+            err["`task.md`, line ".len()..].split(':').next().unwrap_or("").parse().unwrap_or(0);
         assert!((3..=4).contains(&line), "{err}");
 
         let err = parse("# Task\n\n```yaml\nsmoke_command: 5: 6\n```\n").unwrap_err().to_string();

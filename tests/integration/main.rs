@@ -1,1 +1,6 @@
+//! All integration tests, in one binary: each file drives the real `post-merge-smoke`
+//! binary against real git repositories and real processes.
 
+mod common;
+
+mod basics;

@@ -1,0 +1,121 @@
+//! Shared test helpers: the real binary with a scrubbed environment, and real git
+//! repositories in temp dirs, with a local bare "origin" where a test needs one.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// The binary, with no CI or tool variables leaking in from the machine running the tests.
+pub fn bin() -> Command {
+    let mut cmd = Command::cargo_bin("post-merge-smoke").expect("binary built");
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        let scrub = name.starts_with("GITHUB_")
+            || name.starts_with("RUNNER_")
+            || name.starts_with("POST_MERGE_SMOKE_")
+            || name.starts_with("ACTIONS_")
+            || name == "CI";
+        if scrub {
+            cmd.env_remove(name.as_ref());
+        }
+    }
+    cmd
+}
+
+/// Runs git in `dir`, panicking with its stderr when it fails.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = StdCommand::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A work tree with one commit on `main`, optionally pushed to a local bare `origin`.
+pub struct Repo {
+    pub tmp: TempDir,
+    pub dir: PathBuf,
+    pub origin: Option<PathBuf>,
+}
+
+impl Repo {
+    /// A repository whose first commit's message is `message`.
+    pub fn new(message: &str) -> Repo {
+        let tmp = TempDir::new().expect("temp dir");
+        let dir = tmp.path().join("work");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        git(&dir, &["init", "-q", "-b", "main"]);
+        std::fs::write(dir.join("README.md"), "hello\n").expect("write");
+        git(&dir, &["add", "-A"]);
+        git(&dir, &["commit", "-q", "-m", message]);
+        Repo { tmp, dir, origin: None }
+    }
+
+    /// The same, with a bare `origin` that has `main` at the current HEAD.
+    pub fn with_origin(message: &str) -> Repo {
+        let mut repo = Repo::new(message);
+        let origin = repo.tmp.path().join("origin.git");
+        git(repo.tmp.path(), &["init", "-q", "--bare", "-b", "main", origin.to_str().expect("utf-8")]);
+        git(&repo.dir, &["remote", "add", "origin", origin.to_str().expect("utf-8")]);
+        git(&repo.dir, &["push", "-q", "origin", "main"]);
+        repo.origin = Some(origin);
+        repo
+    }
+
+    pub fn head(&self) -> String {
+        git(&self.dir, &["rev-parse", "HEAD"])
+    }
+
+    /// Commits a file change and returns the new HEAD.
+    pub fn commit_file(&self, path: &str, contents: &str, message: &str) -> String {
+        let full = self.dir.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(full, contents).expect("write");
+        git(&self.dir, &["add", "-A"]);
+        git(&self.dir, &["commit", "-q", "-m", message]);
+        self.head()
+    }
+
+    /// `post-merge-smoke run` in this work tree.
+    pub fn run(&self) -> Command {
+        let mut cmd = bin();
+        cmd.current_dir(&self.dir).arg("run");
+        cmd
+    }
+}
+
+/// Parses the envelope a run printed on stdout.
+pub fn envelope(output: &std::process::Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// Runs a command to the end and returns its output and envelope.
+pub fn run_envelope(cmd: &mut Command) -> (std::process::Output, Value) {
+    let output = cmd.output().expect("binary runs");
+    let value = envelope(&output);
+    (output, value)
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
