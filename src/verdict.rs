@@ -187,6 +187,9 @@ mod tests {
         Facts { preflight: None, smoke, dry_run, stale, timeout_sec: 600 }
     }
 
+    /// smoke, dry run, stale fact -> status, allow_continuation, exit code, reason codes.
+    type Row = (SmokeFact, bool, StaleFact, Status, bool, i32, Vec<ReasonCode>);
+
     fn unavailable() -> StaleFact {
         StaleFact::Unavailable("no remote".into())
     }
@@ -196,7 +199,7 @@ mod tests {
         use SmokeFact as S;
         use StaleFact as T;
         #[rustfmt::skip]
-        let rows: Vec<(SmokeFact, bool, StaleFact, Status, bool, i32, Vec<ReasonCode>)> = vec![
+        let rows: Vec<Row> = vec![
             // Section 2: statuses, decisions and exit codes.
             (S::Exited(0), false, T::Fresh, Pass, true, 0, vec![PostMergeSmokePass]),
             (S::Exited(0), false, T::Stale, Pass, false, 5, vec![PostMergeSmokePass, MainHeadStale]),
