@@ -10,7 +10,12 @@ use tempfile::TempDir;
 
 /// The binary, with no CI or tool variables leaking in from the machine running the tests.
 pub fn bin() -> Command {
-    let mut cmd = Command::cargo_bin("post-merge-smoke").expect("binary built");
+    Command::from_std(bin_std())
+}
+
+/// The same as a plain `std::process::Command`, for tests that signal or stream.
+pub fn bin_std() -> StdCommand {
+    let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("post-merge-smoke"));
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy();
         let scrub = name.starts_with("GITHUB_")

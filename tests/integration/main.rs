@@ -4,3 +4,5 @@
 mod common;
 
 mod basics;
+mod capture;
+mod process;
