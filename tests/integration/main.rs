@@ -5,4 +5,5 @@ mod common;
 
 mod basics;
 mod capture;
+mod worktree;
 mod process;
