@@ -6,4 +6,5 @@ mod common;
 mod basics;
 mod capture;
 mod worktree;
+mod config;
 mod process;
