@@ -8,9 +8,10 @@ use anyhow::Context;
 use crate::cancel::Cancel;
 use crate::ci_env::CiEnv;
 use crate::cli::RunArgs;
+use crate::envelope::Envelope;
 use crate::progress::Progress;
 use crate::redact::Redactor;
-use crate::{exec, exit_codes, output, run};
+use crate::{exec, exit_codes, github_actions, output, run};
 
 /// Runs `post-merge-smoke run` and returns the process exit code.
 pub async fn run_command(args: &RunArgs) -> i32 {
@@ -25,33 +26,50 @@ pub async fn run_command(args: &RunArgs) -> i32 {
         }
     };
     exec::become_subreaper();
+    let baseline = github_actions::Baseline::take(&ci);
 
     let report = run::run(args, &ci, &mut cancel, &progress).await;
     progress.info(&format!("{}: {}", report.envelope.status.as_str(), report.summary));
-    match write_envelope(args, &report, &redactor) {
-        Ok(()) => report.exit_code,
+    let (envelope, pretty) = match redacted(&report, &redactor) {
+        Ok(redacted) => redacted,
         Err(e) => {
             progress.line(&format!("post-merge-smoke: error: {e:#}"));
-            exit_codes::INTERNAL
+            return exit_codes::INTERNAL;
         }
+    };
+    // The file first: if stdout is closed, the file still holds the verdict.
+    let file = args.output.output.as_deref().map(|path| {
+        output::write_atomic(path, &pretty)
+            .with_context(|| format!("writing the envelope to `{}`", path.display()))
+            .map(|()| path)
+    });
+    let stdout = output::to_stdout(&pretty).context("writing the envelope to stdout");
+    let file_written = file.as_ref().and_then(|f| f.as_ref().ok().copied());
+    let published = ci.github_actions.then(|| {
+        github_actions::publish(&ci, &envelope, &pretty, report.exit_code, file_written, baseline, &progress)
+    });
+
+    let failures: Vec<anyhow::Error> = file.and_then(Result::err).into_iter().chain(stdout.err()).collect();
+    if failures.is_empty() {
+        return report.exit_code;
     }
+    // Inside Actions the envelope file and the step outputs carry the verdict too, so a
+    // closed stdout or a bad `--output` costs a warning as long as one of them was written.
+    if published.is_some_and(|p| p.envelope_written()) {
+        failures.iter().for_each(|e| progress.warn(&format!("{e:#}")));
+        return report.exit_code;
+    }
+    failures.iter().for_each(|e| progress.line(&format!("post-merge-smoke: error: {e:#}")));
+    exit_codes::INTERNAL
 }
 
-fn write_envelope(args: &RunArgs, report: &run::Report, redactor: &Redactor) -> anyhow::Result<()> {
+/// The envelope with every secret masked: as a value for the Actions outputs, and as the
+/// JSON document that is printed and written.
+fn redacted(report: &run::Report, redactor: &Redactor) -> anyhow::Result<(Envelope, Vec<u8>)> {
     let mut value = serde_json::to_value(&report.envelope).context("serialising the envelope")?;
     redactor.json(&mut value);
     let mut pretty = serde_json::to_vec_pretty(&value).context("serialising the envelope")?;
     pretty.push(b'\n');
-    // The file first: if stdout is closed, the file still holds the verdict.
-    let file = args
-        .output
-        .output
-        .as_deref()
-        .map(|path| {
-            output::write_atomic(path, &pretty)
-                .with_context(|| format!("writing the envelope to `{}`", path.display()))
-        })
-        .transpose();
-    let stdout = output::to_stdout(&pretty).context("writing the envelope to stdout");
-    file.and(stdout)
+    let envelope = serde_json::from_value(value).context("reading back the redacted envelope")?;
+    Ok((envelope, pretty))
 }

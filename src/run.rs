@@ -14,6 +14,7 @@ use crate::envelope::{
 };
 use crate::exec::{self, Echo};
 use crate::git::{self, Git};
+use crate::github_actions::{self, PushEvent};
 use crate::progress::Progress;
 use crate::smoke_command::{self, DEFAULT_REGISTRY, Resolution};
 use crate::verdict::{self, Facts, Preflight, PreflightOutcome, SmokeFact, StaleFact};
@@ -50,16 +51,26 @@ pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Pro
         .unwrap_or_else(|| "main".to_owned());
     let block = |code, reason: String| Preflight { outcome: PreflightOutcome::Block, code, reason };
 
+    // The event speaks first: a tag push or a branch deletion is no merge to judge, whatever
+    // the work tree holds, and a push without a readable payload cannot be judged at all.
+    let push = (ci.event_name.as_deref() == Some("push"))
+        .then(|| github_actions::read_push_event(ci.event_path.as_deref()));
+    let event_preflight = ci.event_name.as_deref().and_then(|name| {
+        github_actions::event_preflight(name, ci.git_ref.as_deref(), &main_branch, push.as_ref())
+    });
+    let judged_by_event = event_preflight.is_some();
+
     let wanted = args.commit.merge_commit.as_deref().or(ci.sha.as_deref());
     let tree = check_worktree(&git, &workdir, wanted).await;
-    let mut preflight = tree.problem.map(|p| block(ReasonCode::WorktreeMismatch, p));
+    let mut preflight = event_preflight.or(tree.problem.map(|p| block(ReasonCode::WorktreeMismatch, p)));
     let merge_commit = tree.merge_commit;
     let resolved = preflight.is_none();
 
     let message = if resolved { git.commit_message(&merge_commit).await.ok() } else { None };
     let commit_task_id =
         message.as_deref().and_then(culprit::pr_number_from_message).map(|n| format!("#{n}"));
-    let changed_paths = if resolved { git.changed_paths(None, &merge_commit).await.ok() } else { None };
+    let push = push.as_ref().and_then(|p| p.as_ref().ok());
+    let changed_paths = if resolved { changed_paths(&git, push, &merge_commit).await } else { None };
 
     let smoke_dir = args.commit.workdir.clone().or(tree.toplevel).unwrap_or(workdir);
     let request = smoke_command::Request {
@@ -105,8 +116,9 @@ pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Pro
     };
     let cancelled = matches!(outcome.as_ref().map(|o| &o.fact), Some(SmokeFact::Cancelled(_)));
 
-    let (stale, main_head) = if args.commit.skip_stale_check || cancelled {
+    let (stale, main_head) = if args.commit.skip_stale_check || cancelled || judged_by_event {
         // A cancelled run has seconds left to write its envelope; no network round trip.
+        // A run the event already judged merged nothing, so "main moved past it" means nothing.
         (StaleFact::Skipped, None)
     } else {
         check_stale(&git, &args.commit.remote, &main_branch, &merge_commit).await
@@ -167,6 +179,20 @@ pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Pro
     Report { envelope, exit_code: verdict.exit_code, summary: verdict.summary }
 }
 
+/// The paths the merge changed: the push's `before..after` when `after` is the merge commit
+/// and `before` is a commit this clone has (a shallow clone may not), else the merge
+/// commit's own diff against its first parent.
+async fn changed_paths(git: &Git, push: Option<&PushEvent>, merge_commit: &str) -> Option<Vec<String>> {
+    let base = match push {
+        Some(push) if !github_actions::is_null_sha(&push.before) => {
+            let after = git.resolve_commit(&push.after).await;
+            if after.as_deref() == Some(merge_commit) { git.resolve_commit(&push.before).await } else { None }
+        }
+        _ => None,
+    };
+    git.changed_paths(base.as_deref(), merge_commit).await.ok()
+}
+
 async fn check_worktree(git: &Git, workdir: &Path, wanted: Option<&str>) -> Worktree {
     let given = wanted.unwrap_or("").to_owned();
     let toplevel = match git.toplevel().await {
@@ -217,11 +243,18 @@ async fn check_stale(
     }
 }
 
-/// The tool's own variables (its token among them) are not the smoke's business.
+/// The tool's own variables (its token among them) are not the smoke's business, and
+/// neither are the runner's file commands: the smoke must not set this step's outputs,
+/// environment or path (what it writes to `$GITHUB_OUTPUT` anyway is rolled back).
 fn own_variables() -> Vec<std::ffi::OsString> {
+    const FILE_COMMANDS: [&str; 5] =
+        ["GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY"];
     std::env::vars_os()
         .map(|(name, _)| name)
-        .filter(|name| name.to_string_lossy().starts_with("POST_MERGE_SMOKE_"))
+        .filter(|name| {
+            let name = name.to_string_lossy();
+            name.starts_with("POST_MERGE_SMOKE_") || FILE_COMMANDS.contains(&name.as_ref())
+        })
         .collect()
 }
 

@@ -11,5 +11,5 @@ mod summary;
 pub use annotation::annotation;
 pub use event::{PayloadError, PushEvent, event_preflight, is_null_sha, read_push_event};
 pub use outputs::{ENVELOPE_TAIL_BYTES, envelope_output, format_output, step_outputs};
-pub use publish::{Published, publish};
+pub use publish::{Baseline, Published, publish};
 pub use summary::{SUMMARY_LIMIT, summary};

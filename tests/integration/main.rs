@@ -8,3 +8,4 @@ mod capture;
 mod worktree;
 mod config;
 mod process;
+mod actions;

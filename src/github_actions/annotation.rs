@@ -1,0 +1,32 @@
+//! The one `::error::` annotation of a run that halts on FAIL, TIMEOUT or BLOCKED, so the
+//! reason shows on the run's page without opening the log.
+
+use crate::envelope::{Envelope, Status};
+use crate::progress::{escape_data, escape_property};
+
+/// Annotations are cut by GitHub anyway; one reason never needs more.
+const MESSAGE_BYTES: usize = 4 * 1024;
+
+/// `::error title=...::message` for a (redacted) envelope, escaped as the runner
+/// unescapes it; `None` for PASS and SKIPPED.
+pub fn annotation(envelope: &Envelope) -> Option<String> {
+    if !matches!(envelope.status, Status::Fail | Status::Timeout | Status::Blocked) {
+        return None;
+    }
+    let status = envelope.status.as_str();
+    let short = envelope.merge_commit.get(..12).unwrap_or(&envelope.merge_commit);
+    let task = envelope.task_id.as_deref().map(|t| format!(" ({t})")).unwrap_or_default();
+    let why = envelope.smoke_result.failure_reason.as_deref().unwrap_or("no reason was recorded");
+    let mut message =
+        format!("post-merge smoke {status} at {short}{task}: {why}; follow-on merges are halted");
+    if message.len() > MESSAGE_BYTES {
+        let mut end = MESSAGE_BYTES;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+        message.push('…');
+    }
+    let title = format!("post-merge-smoke: {status}");
+    Some(format!("::error title={}::{}", escape_property(&title), escape_data(&message)))
+}

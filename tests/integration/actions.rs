@@ -1,0 +1,604 @@
+//! The binary inside GitHub Actions (`GITHUB_ACTIONS=true`): step outputs read back with a
+//! parser that follows the runner's own, the step summary, the annotation, the envelope
+//! file, push payloads of every kind (real shapes from `@octokit/webhooks-examples`, in
+//! `tests/fixtures/events/`), a smoke that tries to forge workflow commands, and secrets.
+
+use std::path::PathBuf;
+use std::process::{Output, Stdio};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::common::{Repo, bin_std, envelope, fixture, git};
+
+const ZERO: &str = "0000000000000000000000000000000000000000";
+
+/// The runner-side files of one step, in a temp dir.
+struct Step {
+    _tmp: TempDir,
+    output: PathBuf,
+    summary: PathBuf,
+    event: PathBuf,
+    runner_temp: PathBuf,
+}
+
+impl Step {
+    fn new() -> Step {
+        let tmp = TempDir::new().expect("temp dir");
+        let runner_temp = tmp.path().join("runner-temp");
+        std::fs::create_dir_all(&runner_temp).expect("mkdir");
+        let output = tmp.path().join("set_output_1");
+        let summary = tmp.path().join("step_summary_1");
+        std::fs::write(&output, "").expect("write");
+        std::fs::write(&summary, "").expect("write");
+        let event = tmp.path().join("event.json");
+        Step { output, summary, event, runner_temp, _tmp: tmp }
+    }
+
+    /// Writes a real push payload (`fixture`) with its ref and commits replaced.
+    fn push(&self, fixture_name: &str, git_ref: &str, before: &str, after: &str) -> &Step {
+        let text = std::fs::read_to_string(fixture(&format!("events/{fixture_name}"))).expect("fixture");
+        let mut payload: Value = serde_json::from_str(&text).expect("fixture is JSON");
+        payload["ref"] = git_ref.into();
+        payload["before"] = before.into();
+        payload["after"] = after.into();
+        payload["deleted"] = (after == ZERO).into();
+        payload["created"] = (before == ZERO).into();
+        std::fs::write(&self.event, serde_json::to_vec_pretty(&payload).expect("json")).expect("write");
+        self
+    }
+
+    /// `post-merge-smoke run` in `repo` as an Actions step would start it on `push`.
+    fn command(&self, repo: &Repo, git_ref: &str) -> std::process::Command {
+        let mut cmd = bin_std();
+        cmd.current_dir(&repo.dir)
+            .arg("run")
+            .env("GITHUB_ACTIONS", "true")
+            .env("CI", "true")
+            .env("GITHUB_EVENT_NAME", "push")
+            .env("GITHUB_EVENT_PATH", &self.event)
+            .env("GITHUB_REF", git_ref)
+            .env("GITHUB_SHA", repo.head())
+            .env("GITHUB_REPOSITORY", "octo/widgets")
+            .env("GITHUB_SERVER_URL", "https://github.com")
+            .env("GITHUB_RUN_ID", "4242")
+            .env("GITHUB_RUN_ATTEMPT", "1")
+            .env("GITHUB_OUTPUT", &self.output)
+            .env("GITHUB_STEP_SUMMARY", &self.summary)
+            .env("RUNNER_TEMP", &self.runner_temp)
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    fn outputs_text(&self) -> String {
+        std::fs::read_to_string(&self.output).expect("GITHUB_OUTPUT readable")
+    }
+
+    /// The step's outputs as the runner would set them (a later value replaces an earlier).
+    fn outputs(&self) -> std::collections::BTreeMap<String, String> {
+        runner_parse(&self.outputs_text()).expect("the runner accepts GITHUB_OUTPUT").into_iter().collect()
+    }
+
+    fn summary_text(&self) -> String {
+        std::fs::read_to_string(&self.summary).expect("summary readable")
+    }
+}
+
+/// `EnvFileKeyValuePairs` of actions/runner (`FileCommandManager.cs`) on Linux, step for
+/// step: lines end at `\n`; empty lines are skipped; `name=value` when `=` comes before any
+/// `<<`; else `name<<DELIM`, and the value is every byte up to the newline before the
+/// first line equal to `DELIM`; a missing delimiter is an error.
+fn runner_parse(text: &str) -> Result<Vec<(String, String)>, String> {
+    fn read_line<'a>(text: &'a str, index: &mut usize) -> Option<(&'a str, usize)> {
+        if *index >= text.len() {
+            return None;
+        }
+        let start = *index;
+        match text[start..].find('\n') {
+            None => {
+                *index = text.len();
+                Some((&text[start..], 0))
+            }
+            Some(at) => {
+                *index = start + at + 1;
+                Some((&text[start..start + at], 1))
+            }
+        }
+    }
+    let mut pairs = Vec::new();
+    let mut index = 0;
+    while let Some((line, _)) = read_line(text, &mut index) {
+        if line.is_empty() {
+            continue;
+        }
+        let equals = line.find('=');
+        let heredoc = line.find("<<");
+        match (equals, heredoc) {
+            (Some(e), h) if h.is_none_or(|h| e < h) => {
+                pairs.push((line[..e].to_owned(), line[e + 1..].to_owned()))
+            }
+            (_, Some(h)) => {
+                let (name, delimiter) = (&line[..h], &line[h + 2..]);
+                if name.is_empty() || delimiter.is_empty() {
+                    return Err(format!("Invalid format '{line}'"));
+                }
+                let (start, mut end) = (index, index);
+                loop {
+                    match read_line(text, &mut index) {
+                        None => return Err(format!("Matching delimiter not found '{delimiter}'")),
+                        Some((l, _)) if l == delimiter => break,
+                        Some((_, newline)) => end = index - newline,
+                    }
+                }
+                pairs.push((
+                    name.to_owned(),
+                    if end > start { text[start..end].to_owned() } else { String::new() },
+                ));
+            }
+            _ => return Err(format!("Invalid format '{line}'")),
+        }
+    }
+    Ok(pairs)
+}
+
+fn run(cmd: &mut std::process::Command) -> (Output, Value) {
+    let out = cmd.output().expect("binary runs");
+    let env = envelope(&out);
+    (out, env)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Lines of stderr outside the `::stop-commands::` fences: what the runner would execute.
+fn command_lines(stderr: &str) -> Vec<String> {
+    let mut fence: Option<String> = None;
+    let mut lines = Vec::new();
+    for line in stderr.lines() {
+        match &fence {
+            Some(token) if line == format!("::{token}::") => fence = None,
+            Some(_) => {}
+            None => match line.strip_prefix("::stop-commands::") {
+                Some(token) => fence = Some(token.to_owned()),
+                None => lines.push(line.to_owned()),
+            },
+        }
+    }
+    assert!(fence.is_none(), "a fence was left open:\n{stderr}");
+    lines
+}
+
+fn repo_at_main() -> (Repo, Step) {
+    let repo = Repo::with_origin("Add widgets (#41)");
+    let step = Step::new();
+    let head = repo.head();
+    step.push("push-branch-created.json", "refs/heads/main", ZERO, &head);
+    (repo, step)
+}
+
+#[test]
+fn pass_writes_every_output_in_the_runners_format() {
+    let (repo, step) = repo_at_main();
+    let (out, env) = run(step.command(&repo, "refs/heads/main").args(["--command", "echo smoke-ok"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(env["status"], "PASS");
+    assert_eq!(env["ci"]["provider"], "github-actions");
+    assert_eq!(env["ci"]["run_url"], "https://github.com/octo/widgets/actions/runs/4242");
+
+    let text = step.outputs_text();
+    let pairs = runner_parse(&text).expect("parses");
+    let names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "status",
+            "allow-continuation",
+            "stale",
+            "exit-code",
+            "merge-commit",
+            "task-id",
+            "envelope-path",
+            "envelope"
+        ]
+    );
+    let outputs = step.outputs();
+    assert_eq!(outputs["status"], "PASS");
+    assert_eq!(outputs["allow-continuation"], "true");
+    assert_eq!(outputs["stale"], "false");
+    assert_eq!(outputs["exit-code"], "0");
+    assert_eq!(outputs["merge-commit"], repo.head());
+    assert_eq!(outputs["task-id"], "#41");
+    // Small tails are not cut: the envelope output is the envelope, compact.
+    let compact: Value = serde_json::from_str(&outputs["envelope"]).expect("envelope output is JSON");
+    assert_eq!(compact, env);
+    assert!(!outputs["envelope"].contains('\n'));
+    // The full envelope file is under RUNNER_TEMP and is exactly what stdout printed.
+    let path = PathBuf::from(&outputs["envelope-path"]);
+    assert!(path.starts_with(&step.runner_temp), "{}", path.display());
+    assert_eq!(std::fs::read(&path).expect("envelope file"), out.stdout);
+
+    // Every delimiter is distinct and occurs nowhere but on its own two lines.
+    let delimiters: Vec<&str> = text.lines().filter_map(|l| l.split_once("<<").map(|(_, d)| d)).collect();
+    assert_eq!(delimiters.len(), 8);
+    for d in &delimiters {
+        assert_eq!(text.matches(d).count(), 2, "{d}");
+    }
+    let unique: std::collections::BTreeSet<_> = delimiters.iter().collect();
+    assert_eq!(unique.len(), delimiters.len());
+
+    let summary = step.summary_text();
+    assert!(summary.contains("post-merge smoke: PASS"), "{summary}");
+    assert!(summary.contains(&repo.head()));
+    assert!(summary.contains("Follow-on merges may continue."));
+    assert!(!stderr(&out).contains("::error"), "no annotation on PASS:\n{}", stderr(&out));
+}
+
+#[test]
+fn output_flag_is_the_envelope_path() {
+    let (repo, step) = repo_at_main();
+    let file = step.runner_temp.join("mine/envelope.json");
+    let (out, _) =
+        run(step.command(&repo, "refs/heads/main").args(["--command", "true", "--output"]).arg(&file));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(step.outputs()["envelope-path"], file.display().to_string());
+    assert_eq!(std::fs::read(&file).expect("file"), out.stdout);
+}
+
+#[test]
+fn huge_output_is_cut_in_the_envelope_output_and_the_summary() {
+    let (repo, step) = repo_at_main();
+    // 3 MB on each stream, 2 MiB of it kept in the envelope; then fail.
+    let smoke = "head -c 3000000 /dev/zero | tr '\\0' 'o'; echo; echo END-OF-STDOUT; \
+                 head -c 3000000 /dev/zero | tr '\\0' 'e' >&2; echo END-OF-STDERR >&2; exit 3";
+    let (out, env) = run(step.command(&repo, "refs/heads/main").args([
+        "--quiet",
+        "--capture-bytes",
+        "2097152",
+        "--command",
+        smoke,
+    ]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(env["smoke_result"]["stdout_tail"].as_str().expect("tail").len() > 1_000_000);
+
+    let outputs = step.outputs();
+    assert_eq!(outputs["status"], "FAIL");
+    assert_eq!(outputs["exit-code"], "1");
+    let envelope_output = &outputs["envelope"];
+    assert!(envelope_output.len() < 32 * 1024, "envelope output is {} bytes", envelope_output.len());
+    let compact: Value = serde_json::from_str(envelope_output).expect("JSON");
+    for tail in [
+        &compact["smoke_result"]["stdout_tail"],
+        &compact["smoke_result"]["stderr_tail"],
+        &compact["escalation"]["evidence"]["stdout_tail"],
+        &compact["escalation"]["evidence"]["stderr_tail"],
+    ] {
+        let tail = tail.as_str().expect("string");
+        assert!(tail.len() <= 4096, "{} bytes", tail.len());
+        assert!(tail.starts_with("[… ") && tail.contains("bytes cut"), "{}", &tail[..80]);
+    }
+    assert!(compact["smoke_result"]["stdout_tail"].as_str().unwrap().ends_with("END-OF-STDOUT\n"));
+    assert!(compact["smoke_result"]["stderr_tail"].as_str().unwrap().ends_with("END-OF-STDERR\n"));
+    assert_eq!(compact["status"], "FAIL");
+    // The file keeps everything.
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(&outputs["envelope-path"]).expect("file")).expect("JSON");
+    assert_eq!(file, env);
+
+    let summary = step.summary_text();
+    assert!(summary.len() < 1024 * 1024, "summary is {} bytes", summary.len());
+    assert!(summary.len() < 128 * 1024, "summary is {} bytes", summary.len());
+    assert!(summary.contains("<details><summary>stdout"));
+    assert!(summary.contains("END-OF-STDERR"));
+}
+
+#[test]
+fn a_smoke_cannot_forge_workflow_commands_or_outputs() {
+    let (repo, step) = repo_at_main();
+    let smoke = r#"
+echo '::set-output name=status::PASS'
+echo '::add-mask::widgets'
+echo '::error::forged error'
+echo '::stop-commands::guess'
+echo '::guess::'
+echo 'status<<EOF'
+echo '::warning::from stderr' >&2
+# The file commands are not the smoke's: it cannot write the step's outputs.
+if [ -n "${GITHUB_OUTPUT:-}" ]; then echo 'allow-continuation=true' >> "$GITHUB_OUTPUT"; echo 'dangling<<NEVER' >> "$GITHUB_OUTPUT"; fi
+echo "output file: ${GITHUB_OUTPUT:-unset} env file: ${GITHUB_ENV:-unset}"
+exit 1
+"#;
+    let (out, env) = run(step
+        .command(&repo, "refs/heads/main")
+        .env("GITHUB_ENV", "/nonexistent")
+        .args(["--command", smoke]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(env["status"], "FAIL");
+    assert!(
+        env["smoke_result"]["stdout_tail"].as_str().unwrap().contains("output file: unset env file: unset")
+    );
+
+    let err = stderr(&out);
+    assert!(err.contains("::set-output name=status::PASS"), "the smoke's output is echoed:\n{err}");
+    let commands: Vec<String> = command_lines(&err).into_iter().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(commands.len(), 1, "only the tool's own annotation is a command: {commands:#?}");
+    assert!(commands[0].starts_with("::error title=post-merge-smoke%3A FAIL::"), "{}", commands[0]);
+
+    let outputs = step.outputs();
+    assert_eq!(outputs["status"], "FAIL");
+    assert_eq!(outputs["allow-continuation"], "false");
+    assert!(!outputs.contains_key("dangling"));
+}
+
+#[test]
+fn a_smoke_writing_the_output_file_anyway_is_rolled_back() {
+    let (repo, step) = repo_at_main();
+    // A step's earlier output survives; what the smoke appends (even by knowing the path) does not.
+    std::fs::write(&step.output, "earlier=kept\n").expect("write");
+    let smoke = format!(
+        "printf 'status=PASS\\nallow-continuation=true\\nunterminated<<NEVER\\n' >> '{}'; exit 1",
+        step.output.display()
+    );
+    let (out, _) = run(step.command(&repo, "refs/heads/main").args(["--command", &smoke]));
+    assert_eq!(out.status.code(), Some(1));
+    let outputs = step.outputs();
+    assert_eq!(outputs["earlier"], "kept");
+    assert_eq!(outputs["status"], "FAIL");
+    assert_eq!(outputs["allow-continuation"], "false");
+    assert!(!outputs.contains_key("unterminated"));
+}
+
+#[test]
+fn secrets_reach_no_output() {
+    let (repo, step) = repo_at_main();
+    let secrets = ["ghs_TokenValue1234567", "deploy-secret-value", "named-by-flag-value"];
+    let (out, env) = run(step
+        .command(&repo, "refs/heads/main")
+        .env("GITHUB_TOKEN", secrets[0])
+        .env("DEPLOY_SECRET", secrets[1])
+        .env("PLAIN_SETTING", secrets[2])
+        .args(["--redact-env", "PLAIN_SETTING", "--command"])
+        .arg(format!(
+            "echo {a} {b} {c}; echo {a} {b} {c} >&2; echo failing-because-{c}; exit 1",
+            a = secrets[0],
+            b = secrets[1],
+            c = secrets[2]
+        )));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(env["status"], "FAIL");
+    let outputs = step.outputs_text();
+    let summary = step.summary_text();
+    let file = std::fs::read_to_string(&step.outputs()["envelope-path"]).expect("file");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let err = stderr(&out);
+    for (place, text) in
+        [("stdout", &stdout), ("stderr", &err), ("outputs", &outputs), ("summary", &summary), ("file", &file)]
+    {
+        for secret in secrets {
+            assert!(!text.contains(secret), "`{secret}` leaked into {place}:\n{text}");
+        }
+        assert!(text.contains("***"), "{place} shows the mask");
+    }
+}
+
+#[test]
+fn a_tag_push_is_skipped_without_running_the_smoke() {
+    let repo = Repo::with_origin("Release");
+    let step = Step::new();
+    // The real tag-creation payload, as is: `refs/tags/simple-tag`.
+    std::fs::copy(fixture("events/push-tag-created.json"), &step.event).expect("copy");
+    let marker = repo.tmp.path().join("ran");
+    let (out, env) = run(step
+        .command(&repo, "refs/tags/simple-tag")
+        .args(["--command", &format!("touch '{}'", marker.display())]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(env["status"], "SKIPPED");
+    assert_eq!(env["allow_continuation"], true);
+    assert_eq!(env["decision"]["reason_codes"], serde_json::json!(["NOT_A_MERGE_PUSH"]));
+    assert_eq!(env["stale_check"], "skipped");
+    assert!(
+        env["smoke_result"]["failure_reason"].as_str().unwrap().contains("tag push (`refs/tags/simple-tag`)")
+    );
+    assert!(!marker.exists(), "the smoke must not run on a tag push");
+    assert_eq!(step.outputs()["status"], "SKIPPED");
+    assert!(!stderr(&out).contains("::error"));
+}
+
+#[test]
+fn deleting_a_branch_is_skipped_but_deleting_main_is_blocked() {
+    let repo = Repo::with_origin("Work");
+    let head = repo.head();
+    // The real tag-deletion payload, pointed at a branch.
+    let step = Step::new();
+    step.push("push-tag-deleted.json", "refs/heads/feature", &head, ZERO);
+    let (out, env) =
+        run(step.command(&repo, "refs/heads/feature").args(["--main-branch", "main", "--command", "true"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(env["status"], "SKIPPED");
+    assert_eq!(env["decision"]["reason_codes"][0], "NOT_A_MERGE_PUSH");
+    assert!(env["smoke_result"]["failure_reason"].as_str().unwrap().contains("deleted branch `feature`"));
+
+    let step = Step::new();
+    step.push("push-tag-deleted.json", "refs/heads/main", &head, ZERO);
+    let (out, env) = run(step.command(&repo, "refs/heads/main").args(["--command", "true"]));
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(env["status"], "BLOCKED");
+    assert_eq!(env["allow_continuation"], false);
+    assert_eq!(env["decision"]["reason_codes"][0], "NOT_A_MERGE_PUSH");
+    assert_eq!(step.outputs()["allow-continuation"], "false");
+    let annotations: Vec<String> =
+        command_lines(&stderr(&out)).into_iter().filter(|l| l.starts_with("::error")).collect();
+    assert_eq!(annotations.len(), 1, "{annotations:?}");
+    assert!(annotations[0].contains("deleted the main branch `main`"), "{}", annotations[0]);
+}
+
+#[test]
+fn a_push_to_another_branch_is_skipped() {
+    let repo = Repo::with_origin("Work");
+    let step = Step::new();
+    let head = repo.head();
+    step.push("push-branch-created.json", "refs/heads/feature", ZERO, &head);
+    let (out, env) =
+        run(step.command(&repo, "refs/heads/feature").args(["--main-branch", "main", "--command", "true"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(env["status"], "SKIPPED");
+    assert_eq!(
+        env["smoke_result"]["failure_reason"],
+        "a push to `feature` is not a merge into the main branch `main`"
+    );
+}
+
+#[test]
+fn a_malformed_payload_is_blocked_with_an_escaped_annotation() {
+    let (repo, step) = repo_at_main();
+    // A name with `%` and a newline: the annotation must escape both to stay one command.
+    let event = step.runner_temp.join("bad%event\n.json");
+    std::fs::write(&event, "{\"ref\": \"refs/heads/main\", \"before\": ").expect("write");
+    let (out, env) = run(step
+        .command(&repo, "refs/heads/main")
+        .env("GITHUB_EVENT_PATH", &event)
+        .args(["--command", "true"]));
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(env["status"], "BLOCKED");
+    assert_eq!(env["decision"]["reason_codes"][0], "EVENT_PAYLOAD_INVALID");
+    let reason = env["smoke_result"]["failure_reason"].as_str().unwrap();
+    assert!(reason.contains("bad%event\n.json` is not a push event: EOF while parsing"), "{reason}");
+
+    let annotations: Vec<String> =
+        command_lines(&stderr(&out)).into_iter().filter(|l| l.starts_with("::error")).collect();
+    assert_eq!(annotations.len(), 1, "{annotations:?}");
+    let line = &annotations[0];
+    assert!(
+        line.starts_with("::error title=post-merge-smoke%3A BLOCKED::post-merge smoke BLOCKED at "),
+        "{line}"
+    );
+    assert!(line.contains("bad%25event%0A.json"), "{line}");
+    assert_eq!(step.outputs()["status"], "BLOCKED");
+}
+
+#[test]
+fn a_missing_payload_is_blocked() {
+    let (repo, step) = repo_at_main();
+    let missing = step.runner_temp.join("no-such-event.json");
+    let (out, env) = run(step
+        .command(&repo, "refs/heads/main")
+        .env("GITHUB_EVENT_PATH", &missing)
+        .args(["--command", "true"]));
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(env["decision"]["reason_codes"][0], "EVENT_PAYLOAD_INVALID");
+    assert!(
+        env["smoke_result"]["failure_reason"]
+            .as_str()
+            .unwrap()
+            .contains("no-such-event.json` cannot be read")
+    );
+
+    let (out, env) = run(step
+        .command(&repo, "refs/heads/main")
+        .env_remove("GITHUB_EVENT_PATH")
+        .args(["--command", "true"]));
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(
+        env["smoke_result"]["failure_reason"],
+        "`GITHUB_EVENT_PATH` is not set, so the push event payload cannot be read"
+    );
+}
+
+#[test]
+fn other_events_run_the_smoke_without_a_payload() {
+    let (repo, step) = repo_at_main();
+    let (out, env) = run(step
+        .command(&repo, "refs/heads/main")
+        .env("GITHUB_EVENT_NAME", "workflow_dispatch")
+        .env_remove("GITHUB_EVENT_PATH")
+        .args(["--command", "echo dispatched"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(env["status"], "PASS");
+    assert_eq!(env["ci"]["event"], "workflow_dispatch");
+}
+
+#[test]
+fn changed_paths_come_from_the_push_range() {
+    let repo = Repo::with_origin("Base");
+    let before = repo.head();
+    repo.commit_file("api/a.txt", "a", "First");
+    let after = repo.commit_file("web/b.txt", "b", "Second (#7)");
+    git(&repo.dir, &["push", "-q", "origin", "main"]);
+    let step = Step::new();
+    step.push("push-branch-created.json", "refs/heads/main", &before, &after);
+    let (out, env) = run(step.command(&repo, "refs/heads/main").args(["--command", "true"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(env["changed_paths"], serde_json::json!(["api/a.txt", "web/b.txt"]));
+    assert_eq!(env["task_id"], "#7");
+
+    // A `before` this clone does not have: the merge commit's own first-parent diff.
+    let step = Step::new();
+    step.push(
+        "push-branch-created.json",
+        "refs/heads/main",
+        "1111111111111111111111111111111111111111",
+        &after,
+    );
+    let (_, env) = run(step.command(&repo, "refs/heads/main").args(["--command", "true"]));
+    assert_eq!(env["changed_paths"], serde_json::json!(["web/b.txt"]));
+}
+
+#[test]
+fn unwritable_actions_files_cost_a_warning_not_the_verdict() {
+    let (repo, step) = repo_at_main();
+    // GITHUB_OUTPUT is a directory and RUNNER_TEMP a file: neither can be written.
+    let blocked_file = step.runner_temp.join("a-file");
+    std::fs::write(&blocked_file, "").expect("write");
+    let (out, env) = run(step
+        .command(&repo, "refs/heads/main")
+        .env("GITHUB_OUTPUT", &step.runner_temp)
+        .env("RUNNER_TEMP", &blocked_file)
+        .args(["--command", "true"]));
+    assert_eq!(out.status.code(), Some(0), "stdout still carries the envelope");
+    assert_eq!(env["status"], "PASS");
+    let err = stderr(&out);
+    assert!(err.contains("::warning title=post-merge-smoke::cannot write step outputs"), "{err}");
+    assert!(err.contains("::warning title=post-merge-smoke::cannot write the envelope"), "{err}");
+}
+
+#[test]
+fn exit_70_only_when_the_envelope_reached_no_place() {
+    let (repo, step) = repo_at_main();
+    let full = || std::fs::File::create("/dev/full").expect("/dev/full");
+    // stdout fails, but the outputs and the envelope file carry the verdict.
+    let out = step
+        .command(&repo, "refs/heads/main")
+        .args(["--command", "true"])
+        .stdout(full())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(step.outputs()["status"], "PASS");
+
+    let blocked_file = step.runner_temp.join("a-file");
+    std::fs::write(&blocked_file, "").expect("write");
+    let out = step
+        .command(&repo, "refs/heads/main")
+        .env("GITHUB_OUTPUT", &step.runner_temp)
+        .env("RUNNER_TEMP", &blocked_file)
+        .args(["--command", "true"])
+        .stdout(full())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(70), "{}", stderr(&out));
+}
+
+#[test]
+fn the_fixtures_are_real_push_payloads() {
+    // Guard against a fixture edited into something GitHub never sends.
+    for name in ["push-branch-created.json", "push-tag-created.json", "push-tag-deleted.json"] {
+        let value: Value =
+            serde_json::from_slice(&std::fs::read(fixture(&format!("events/{name}"))).expect("read"))
+                .expect("JSON");
+        for field in
+            ["ref", "before", "after", "created", "deleted", "forced", "head_commit", "repository", "pusher"]
+        {
+            assert!(value.get(field).is_some(), "{name} lacks `{field}`");
+        }
+    }
+}
