@@ -84,11 +84,13 @@ pub struct Envelope {
     pub tool: Tool,
     /// The merge commit, 40 hex digits; the raw input when it could not be resolved.
     pub merge_commit: String,
+    #[schemars(required)]
     pub task_id: Option<String>,
     pub status: Status,
     pub allow_continuation: bool,
     pub stale: bool,
     pub stale_check: StaleCheck,
+    #[schemars(required)]
     pub main_head: Option<String>,
     pub dry_run: bool,
     /// Wall time of the smoke itself; 0 when it did not run.
@@ -99,6 +101,7 @@ pub struct Envelope {
     pub smoke_command_source: CommandSource,
     pub smoke_result: SmokeResult,
     pub decision: DecisionBlock,
+    #[schemars(required)]
     pub escalation: Option<Escalation>,
     pub ci: Ci,
     /// The pull request that introduced the merge commit, when it is known.
@@ -125,6 +128,8 @@ impl Tool {
 }
 
 /// The frozen six fields: exactly these names, no more, no fewer.
+///
+/// Fields that may be null are still always present, so the schema marks them required.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmokeResult {
@@ -132,9 +137,11 @@ pub struct SmokeResult {
     /// True only when the smoke ran and exited 0 within the timeout.
     pub passed: bool,
     /// Null when killed by a signal, timed out or never started.
+    #[schemars(required)]
     pub exit_code: Option<i32>,
     pub stdout_tail: String,
     pub stderr_tail: String,
+    #[schemars(required)]
     pub failure_reason: Option<String>,
 }
 
@@ -152,6 +159,7 @@ pub struct Escalation {
     pub critical: u32,
     pub severity: String,
     pub merge_commit: String,
+    #[schemars(required)]
     pub task_id: Option<String>,
     pub status: Status,
     pub summary: String,
@@ -163,12 +171,14 @@ pub struct Escalation {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Evidence {
+    #[schemars(required)]
     pub exit_code: Option<i32>,
     pub timeout_sec: u64,
     pub stale: bool,
     pub duration_ms: u64,
     pub stdout_tail: String,
     pub stderr_tail: String,
+    #[schemars(required)]
     pub run_url: Option<String>,
 }
 
@@ -176,19 +186,27 @@ pub struct Evidence {
 pub struct Ci {
     /// `github-actions` or `local`.
     pub provider: String,
+    #[schemars(required)]
     pub repository: Option<String>,
     #[serde(rename = "ref")]
+    #[schemars(required)]
     pub git_ref: Option<String>,
+    #[schemars(required)]
     pub event: Option<String>,
+    #[schemars(required)]
     pub run_id: Option<String>,
+    #[schemars(required)]
     pub run_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Culprit {
     pub number: u64,
+    #[schemars(required)]
     pub author: Option<String>,
+    #[schemars(required)]
     pub url: Option<String>,
+    #[schemars(required)]
     pub title: Option<String>,
 }
 
@@ -196,6 +214,7 @@ pub struct Culprit {
 pub struct Notification {
     pub kind: String,
     pub ok: bool,
+    #[schemars(required)]
     pub error: Option<String>,
 }
 

@@ -1,0 +1,152 @@
+//! The command line: usage errors, flags read from the environment, `--output`, and the
+//! shipped JSON Schema.
+
+use crate::common::{Repo, bin, run_envelope};
+
+#[test]
+fn usage_errors_exit_2_without_an_envelope() {
+    let repo = Repo::new("init");
+    let bad: [&[&str]; 6] = [
+        &["--no-such-flag"],
+        &["--timeout", "0"],
+        &["--timeout", "soon"],
+        &["--capture-bytes", "10"],
+        &["--command", "true", "--", "true"],
+        &["--remote", "--upload-pack=x"],
+    ];
+    for args in bad {
+        let out = repo.run().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?} printed on stdout");
+        assert!(!out.stderr.is_empty(), "{args:?} said nothing");
+    }
+    let out = bin().output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "no subcommand");
+}
+
+#[test]
+fn every_flag_can_come_from_the_environment() {
+    let repo = Repo::new("init");
+    let out_file = repo.tmp.path().join("env-out/envelope.json");
+    let (out, env) = run_envelope(
+        repo.run()
+            .env("POST_MERGE_SMOKE_COMMAND", "sleep 5")
+            .env("POST_MERGE_SMOKE_TIMEOUT", "1")
+            .env("POST_MERGE_SMOKE_KILL_GRACE", "0")
+            .env("POST_MERGE_SMOKE_SKIP_STALE_CHECK", "true")
+            .env("POST_MERGE_SMOKE_TASK_ID", "T-env")
+            .env("POST_MERGE_SMOKE_OUTPUT", &out_file),
+    );
+    assert_eq!((env["status"].as_str(), out.status.code()), (Some("TIMEOUT"), Some(3)));
+    assert_eq!(env["task_id"], "T-env");
+    assert_eq!(env["stale_check"], "skipped");
+    assert!(out_file.exists());
+
+    let (out, env) =
+        run_envelope(repo.run().env("POST_MERGE_SMOKE_DRY_RUN", "true").arg("--skip-stale-check"));
+    assert_eq!((env["status"].as_str(), out.status.code()), (Some("SKIPPED"), Some(0)));
+    let (_, env) =
+        run_envelope(repo.run().env("POST_MERGE_SMOKE_DRY_RUN", "false").arg("--skip-stale-check"));
+    assert_eq!(env["status"], "BLOCKED", "`false` from the environment is false");
+}
+
+#[test]
+fn empty_variables_count_as_unset() {
+    // The composite action passes every input, and unset inputs arrive as empty strings.
+    let repo = Repo::new("init");
+    let (out, env) = run_envelope(
+        repo.run()
+            .env("POST_MERGE_SMOKE_TIMEOUT", "")
+            .env("POST_MERGE_SMOKE_TASK_FILE", "")
+            .env("POST_MERGE_SMOKE_DRY_RUN", "")
+            .env("POST_MERGE_SMOKE_REDACT_ENV", "")
+            .env("POST_MERGE_SMOKE_MERGE_COMMIT", "")
+            .args(["--skip-stale-check", "--command", "true"]),
+    );
+    assert_eq!((env["status"].as_str(), out.status.code()), (Some("PASS"), Some(0)));
+    assert_eq!(env["timeout_sec"], 600);
+}
+
+#[test]
+fn output_writes_the_same_envelope_into_new_folders() {
+    let repo = Repo::new("init");
+    let path = repo.tmp.path().join("a/b/c/envelope.json");
+    let out = repo
+        .run()
+        .args(["--skip-stale-check", "--command", "echo hi", "--output"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read(&path).unwrap(), out.stdout);
+    // No temporary files are left beside it.
+    let names: Vec<_> =
+        std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["envelope.json"]);
+}
+
+#[test]
+fn an_output_path_that_cannot_be_written_is_an_internal_error_but_stdout_keeps_the_verdict() {
+    let repo = Repo::new("init");
+    let blocker = repo.tmp.path().join("file");
+    std::fs::write(&blocker, "not a dir").unwrap();
+    let out = repo
+        .run()
+        .args(["--skip-stale-check", "--command", "true", "--output"])
+        .arg(blocker.join("envelope.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(70));
+    let env: serde_json::Value = serde_json::from_slice(&out.stdout).expect("envelope still on stdout");
+    assert_eq!(env["status"], "PASS");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("writing the envelope to"));
+}
+
+#[test]
+fn secrets_never_reach_the_envelope_or_stderr() {
+    let repo = Repo::new("init");
+    let path = repo.tmp.path().join("envelope.json");
+    let out = repo
+        .run()
+        .env("GITHUB_TOKEN", "ghs_supersecretvalue")
+        .env("DEPLOY_KEY", "deploy-key-value")
+        .env("CUSTOM", "custom-secret-value")
+        .args(["--skip-stale-check", "--redact-env", "CUSTOM", "--output"])
+        .arg(&path)
+        .args([
+            "--command",
+            "echo $GITHUB_TOKEN $DEPLOY_KEY; echo $CUSTOM >&2; echo ghs_supersecretvalue; exit 1",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let file = std::fs::read_to_string(&path).unwrap();
+    for secret in ["ghs_supersecretvalue", "deploy-key-value", "custom-secret-value"] {
+        for (name, text) in [("stdout", &*stdout), ("stderr", &*stderr), ("file", &*file)] {
+            assert!(!text.contains(secret), "{secret} leaked into {name}");
+        }
+    }
+    let env: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(env["smoke_result"]["stdout_tail"], "*** ***\n***\n");
+    assert_eq!(env["escalation"]["evidence"]["stderr_tail"], "***\n");
+}
+
+#[test]
+fn the_shipped_schema_matches_the_types() {
+    let out = bin().arg("schema").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/envelope.v1.schema.json");
+    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        shipped == String::from_utf8_lossy(&out.stdout),
+        "schema/envelope.v1.schema.json is out of date: run \
+         `cargo run -q -- schema > schema/envelope.v1.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&shipped).unwrap();
+    let required = schema["required"].as_array().unwrap();
+    for field in ["schema_version", "merge_commit", "status", "smoke_result", "decision", "escalation", "ci"]
+    {
+        assert!(required.iter().any(|r| r == field), "{field} is not required by the schema");
+    }
+}
