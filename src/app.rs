@@ -11,11 +11,16 @@ use crate::cli::RunArgs;
 use crate::envelope::Envelope;
 use crate::progress::Progress;
 use crate::redact::Redactor;
-use crate::{exec, exit_codes, github_actions, output, run};
+use crate::{exec, exit_codes, github_actions, github_api, output, run};
 
 /// Runs `post-merge-smoke run` and returns the process exit code.
 pub async fn run_command(args: &RunArgs) -> i32 {
-    let redactor = Arc::new(Redactor::from_env(&args.output.redact_env));
+    // A token given by flag is a secret too, though no variable holds it.
+    let flag_secrets =
+        github_api::flag_secrets(&args.github.api).into_iter().map(|(k, v)| (k.into(), v.into()));
+    let vars: Vec<(std::ffi::OsString, std::ffi::OsString)> =
+        std::env::vars_os().chain(flag_secrets).collect();
+    let redactor = Arc::new(Redactor::from_vars(vars, &args.output.redact_env));
     let ci = CiEnv::from_env();
     let progress = Progress::new(Arc::clone(&redactor), ci.github_actions);
     let mut cancel = match Cancel::listen() {
@@ -28,7 +33,8 @@ pub async fn run_command(args: &RunArgs) -> i32 {
     exec::become_subreaper();
     let baseline = github_actions::Baseline::take(&ci);
 
-    let report = run::run(args, &ci, &mut cancel, &progress).await;
+    let mut report = run::run(args, &ci, &mut cancel, &progress).await;
+    github_api::publish(&mut report, args, &ci, &progress, &mut cancel).await;
     progress.info(&format!("{}: {}", report.envelope.status.as_str(), report.summary));
     let (envelope, pretty) = match redacted(&report, &redactor) {
         Ok(redacted) => redacted,

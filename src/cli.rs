@@ -10,6 +10,9 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use crate::exec::MIN_CAPTURE_BYTES;
 
 pub const DEFAULT_TIMEOUT_SEC: u64 = 600;
+pub const DEFAULT_STATUS_CONTEXT: &str = "post-merge-smoke";
+pub const DEFAULT_GATE_CONTEXT: &str = "main-health";
+pub const DEFAULT_ISSUE_LABEL: &str = "post-merge-smoke";
 
 #[derive(Debug, Parser)]
 #[command(name = "post-merge-smoke", version, about, propagate_version = true)]
@@ -22,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the smoke against the merge commit, print the envelope, exit with the verdict.
     Run(Box<RunArgs>),
+    /// Set the `main-health` status on open pull requests from a verdict (the tree gate).
+    Gate(Box<GateArgs>),
     /// Print the JSON Schema of the envelope.
     Schema,
 }
@@ -34,6 +39,8 @@ pub struct RunArgs {
     pub smoke: SmokeArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub github: GithubArgs,
     /// The smoke as words, run directly without a shell (after `--`).
     #[arg(last = true, value_name = "COMMAND", conflicts_with = "command")]
     pub argv: Vec<OsString>,
@@ -102,6 +109,97 @@ pub struct OutputArgs {
     #[arg(long, env = "POST_MERGE_SMOKE_OUTPUT", value_name = "PATH")]
     pub output: Option<PathBuf>,
     /// A variable whose value is masked in every output (repeatable; comma separated in env).
+    #[arg(
+        long = "redact-env",
+        env = "POST_MERGE_SMOKE_REDACT_ENV",
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
+    pub redact_env: Vec<String>,
+}
+
+/// What `run` does through the GitHub API; every feature is off without a token.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "GitHub")]
+pub struct GithubArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Set a commit status on the merge commit (success, failure or error).
+    #[arg(long, env = "POST_MERGE_SMOKE_COMMIT_STATUS", action = ArgAction::SetTrue)]
+    pub commit_status: bool,
+    /// The context of that commit status.
+    #[arg(long, env = "POST_MERGE_SMOKE_STATUS_CONTEXT", value_name = "NAME", default_value = DEFAULT_STATUS_CONTEXT)]
+    pub status_context: String,
+    /// On FAIL/TIMEOUT open (or comment on) an escalation issue; close it on a later PASS.
+    #[arg(long, env = "POST_MERGE_SMOKE_ESCALATION_ISSUE", action = ArgAction::SetTrue)]
+    pub escalation_issue: bool,
+    /// A label of the escalation issue (repeatable; comma separated in env).
+    #[arg(long = "issue-label", env = "POST_MERGE_SMOKE_ISSUE_LABEL", value_name = "LABEL",
+          value_delimiter = ',', default_value = DEFAULT_ISSUE_LABEL)]
+    pub issue_labels: Vec<String>,
+    /// After the run, set the gate status on every open pull request into the main branch.
+    #[arg(long, env = "POST_MERGE_SMOKE_GATE", action = ArgAction::SetTrue)]
+    pub gate: bool,
+    /// The context of the gate status, the one branch protection requires.
+    #[arg(long, env = "POST_MERGE_SMOKE_GATE_CONTEXT", value_name = "NAME", default_value = DEFAULT_GATE_CONTEXT)]
+    pub gate_context: String,
+}
+
+/// How to reach the GitHub API, shared by `run` and `gate`.
+#[derive(Debug, Clone, Args)]
+pub struct ApiArgs {
+    /// Token for the GitHub API [env: POST_MERGE_SMOKE_GITHUB_TOKEN, else GITHUB_TOKEN].
+    #[arg(
+        long,
+        env = "POST_MERGE_SMOKE_GITHUB_TOKEN",
+        hide_env = true,
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub github_token: Option<String>,
+    /// Longest wait for a rate limit or retry before giving up, in seconds (for tests).
+    #[arg(long, env = "POST_MERGE_SMOKE_API_MAX_WAIT", hide = true, default_value_t = 60)]
+    pub api_max_wait: u64,
+    /// First back-off between retries of a failed API request, in milliseconds (for tests).
+    #[arg(long, env = "POST_MERGE_SMOKE_API_RETRY_BASE_MS", hide = true, default_value_t = 1000)]
+    pub api_retry_base_ms: u64,
+    /// Least time between two gate writes, in milliseconds (GitHub allows about 80 a minute).
+    #[arg(long, env = "POST_MERGE_SMOKE_GATE_WRITE_INTERVAL_MS", hide = true, default_value_t = 750)]
+    pub gate_write_interval_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// The envelope of a `run` whose verdict the gate applies.
+    #[arg(
+        long,
+        env = "POST_MERGE_SMOKE_ENVELOPE",
+        value_name = "PATH",
+        required_unless_present = "pull_request",
+        conflicts_with = "pull_request"
+    )]
+    pub envelope: Option<PathBuf>,
+    /// Mirror main's current health onto one pull request [default: the event's].
+    #[arg(long, env = "POST_MERGE_SMOKE_PULL_REQUEST", action = ArgAction::SetTrue)]
+    pub pull_request: bool,
+    /// With --pull-request: the pull request's head commit [default: from $GITHUB_EVENT_PATH].
+    #[arg(long, value_name = "SHA", requires = "pull_request", requires = "pr_number")]
+    pub head_sha: Option<String>,
+    /// With --pull-request: the pull request's number [default: from $GITHUB_EVENT_PATH].
+    #[arg(long, value_name = "N", requires = "pull_request")]
+    pub pr_number: Option<u64>,
+    /// The main branch [default: the envelope's, else from $GITHUB_REF, else `main`].
+    #[arg(long, env = "POST_MERGE_SMOKE_MAIN_BRANCH", value_name = "NAME")]
+    pub main_branch: Option<String>,
+    /// The context of the smoke's own commit status on main (read by --pull-request).
+    #[arg(long, env = "POST_MERGE_SMOKE_STATUS_CONTEXT", value_name = "NAME", default_value = DEFAULT_STATUS_CONTEXT)]
+    pub status_context: String,
+    /// The context of the gate status, the one branch protection requires.
+    #[arg(long, env = "POST_MERGE_SMOKE_GATE_CONTEXT", value_name = "NAME", default_value = DEFAULT_GATE_CONTEXT)]
+    pub gate_context: String,
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Redact this variable's value in every output (repeatable; comma separated in env).
     #[arg(
         long = "redact-env",
         env = "POST_MERGE_SMOKE_REDACT_ENV",

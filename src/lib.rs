@@ -16,6 +16,7 @@ pub mod escalation;
 pub mod exec;
 pub mod exit_codes;
 pub mod git;
+pub mod github_api;
 pub mod github_actions;
 pub mod output;
 pub mod progress;

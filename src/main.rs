@@ -5,22 +5,27 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use post_merge_smoke::cli::{Cli, Command};
-use post_merge_smoke::{app, envelope, exit_codes};
+use post_merge_smoke::{app, envelope, exit_codes, github_api};
 
 fn main() -> ExitCode {
     // Usage errors exit 2 here, before anything runs.
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Schema => print_schema(),
-        Command::Run(args) => match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-            Ok(runtime) => runtime.block_on(app::run_command(&args)),
-            Err(e) => {
-                let _ = writeln!(std::io::stderr(), "post-merge-smoke: error: cannot start the runtime: {e}");
-                exit_codes::INTERNAL
-            }
-        },
+        Command::Run(args) => block_on(app::run_command(&args)),
+        Command::Gate(args) => block_on(github_api::gate_command(&args)),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(70))
+}
+
+fn block_on(future: impl std::future::Future<Output = i32>) -> i32 {
+    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(future),
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "post-merge-smoke: error: cannot start the runtime: {e}");
+            exit_codes::INTERNAL
+        }
+    }
 }
 
 fn print_schema() -> i32 {

@@ -9,3 +9,4 @@ mod worktree;
 mod config;
 mod process;
 mod actions;
+mod github_api;
