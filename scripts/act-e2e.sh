@@ -65,6 +65,11 @@ mkdir -p .github/workflows .github/actions/post-merge-smoke
 cp "$root/action.yml" .github/actions/post-merge-smoke/
 cp -R "$root/dist" .github/actions/post-merge-smoke/
 cp "$root/tests/act/workflow.yml" .github/workflows/post-merge-smoke.yml
+# The users' example as shipped, but with the action from the local copy and our smoke.
+sed -e 's|uses: OWNER/post-merge-smoke@[0-9a-f]\{40\}.*|uses: ./.github/actions/post-merge-smoke|' \
+  -e 's|command: cargo test --locked --test smoke|command: bash smoke.sh|' \
+  "$root/examples/post-merge-smoke.yml" >.github/example.yml
+grep -q 'uses: ./.github/actions/post-merge-smoke' .github/example.yml || { echo "act-e2e: cannot adapt the example" >&2; exit 1; }
 echo 'echo smoke-ok' >smoke.sh
 git add -A
 git commit -q -m "Initial commit"
@@ -81,10 +86,11 @@ json_field() {
   python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
-# scenario NAME PR SMOKE_SCRIPT: merges a pull request that sets smoke.sh, runs act.
+# run_scenario NAME PR SMOKE_SCRIPT [WORKFLOW]: merges a pull request that sets smoke.sh
+# and runs act on WORKFLOW (default the e2e workflow).
 run_scenario() {
   scenario=$1
-  local pr=$2 body=$3
+  local pr=$2 body=$3 workflow=${4:-.github/workflows/post-merge-smoke.yml}
   local before after out event
   before=$(git rev-parse HEAD)
   git checkout -q -b "$scenario"
@@ -118,7 +124,7 @@ JSON
   echo "act-e2e: [$scenario] running act for merge ${after:0:12}"
   set +e
   "$act" push \
-    -W .github/workflows/post-merge-smoke.yml \
+    -W "$workflow" \
     -e "$event" \
     -P ubuntu-latest=-self-hosted \
     --local-repository "$UPLOAD_ARTIFACT=$root/tests/act/upload-artifact" \
@@ -211,4 +217,18 @@ expect_json report-envelope.json "v['status']" TIMEOUT
 expect_json report-envelope.json "v['timeout_sec']" 5
 finish_scenario
 
-echo "act-e2e: all scenarios passed (PASS, FAIL, TIMEOUT)"
+# --- The example workflow as users get it: PASS runs `deploy`, FAIL runs `notify`.
+run_scenario example-pass 104 'echo example-ok' .github/example.yml
+[ "$act_rc" -eq 0 ] || fail "act exited $act_rc, want 0"
+grep -q "main is green at $scenario_merge (#104); deploying" "$scenario_out/act.log" || fail "deploy did not run"
+grep -q "post-merge smoke halted" "$scenario_out/act.log" && fail "notify ran on PASS"
+finish_scenario
+
+run_scenario example-fail 105 'exit 1' .github/example.yml
+[ "$act_rc" -ne 0 ] || fail "act exited 0, want a failed job"
+grep -q "deploying" "$scenario_out/act.log" && fail "deploy ran on FAIL"
+grep -q "post-merge smoke halted follow-on merges: FAIL" "$scenario_out/act.log" || fail "notify did not run"
+grep -q "the smoke exited with code 1" "$scenario_out/act.log" || fail "notify did not read the envelope output"
+finish_scenario
+
+echo "act-e2e: all scenarios passed (PASS, FAIL, TIMEOUT, and the example workflow)"
