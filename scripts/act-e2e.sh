@@ -2,8 +2,9 @@
 # End-to-end test of the composite action (action.yml) under a real workflow runner,
 # nektos/act, on this host and without network:
 #
-#   1. builds the binary (or takes $PMS_BIN) and puts it on PATH, so the action's install
-#      step takes the "already on PATH" route;
+#   1. builds the binary (or takes $PMS_BIN), tests the install step's checksum-verified
+#      download route (tests/act/install-test.sh), and puts the binary on PATH, so the
+#      action's install step takes the "already on PATH" route;
 #   2. makes a throwaway repository with a local bare origin, the action copied from the
 #      working tree into .github/actions/post-merge-smoke, and tests/act/workflow.yml;
 #   3. for each scenario merges a branch that changes smoke.sh ("Merge pull request #N"),
@@ -37,6 +38,9 @@ if [ -z "$bin" ]; then
   bin="${CARGO_TARGET_DIR:-$root/target}/debug/post-merge-smoke"
 fi
 [ -x "$bin" ] || { echo "act-e2e: no binary at $bin" >&2; exit 1; }
+
+# The install step's download route, checksum check included, against a loopback server.
+"$root/tests/act/install-test.sh" "$bin"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pms-act-e2e.XXXXXX")
 cleanup() {
