@@ -602,3 +602,43 @@ fn the_fixtures_are_real_push_payloads() {
         }
     }
 }
+
+#[test]
+fn a_cancelled_step_still_writes_its_outputs() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    use std::time::{Duration, Instant};
+
+    let (repo, step) = repo_at_main();
+    let started = repo.tmp.path().join("started");
+    let child = step
+        .command(&repo, "refs/heads/main")
+        .args(["--kill-grace", "1", "--command"])
+        .arg(format!("touch '{}'; sleep 600", started.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !started.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(started.exists(), "the smoke did not start");
+    // What the runner does first when a run is cancelled.
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).expect("signal");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let outputs = step.outputs();
+    assert_eq!(outputs["status"], "BLOCKED");
+    assert_eq!(outputs["allow-continuation"], "false");
+    assert_eq!(outputs["exit-code"], "4");
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(&outputs["envelope-path"]).expect("file")).expect("JSON");
+    assert_eq!(file["decision"]["reason_codes"][0], "RUN_CANCELLED");
+    assert!(step.summary_text().contains("post-merge smoke: BLOCKED"));
+    assert!(
+        command_lines(&stderr(&out))
+            .iter()
+            .any(|l| l.starts_with("::error title=post-merge-smoke%3A BLOCKED::"))
+    );
+}
