@@ -8,12 +8,11 @@
    `true`, mean of many runs.
 
 Usage: scripts/bench.py [--bytes N] [--runs N]   (builds the release binary first)
-Peak RSS is the largest single process of the measured command, from getrusage.
+Peak RSS is the largest single process of the measured command's tree, from wait4.
 """
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -23,19 +22,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "post-merge-smoke")
 
 
-def measure(argv, cwd, stdout=subprocess.DEVNULL):
-    """Runs argv in a fresh child of a fresh child, so its peak RSS is its own."""
-    probe = (
-        "import resource, subprocess, sys, time, json\n"
-        "t = time.perf_counter()\n"
-        "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)\n"
-        "wall = time.perf_counter() - t\n"
-        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-        "print(json.dumps([wall, rss]))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", probe, *argv], cwd=cwd, capture_output=True, text=True, check=True)
-    wall, rss_kib = __import__("json").loads(out.stdout)
-    return wall, rss_kib
+def measure(argv, cwd):
+    """Wall time and peak RSS (KiB) of one run. posix_spawn copies none of Python's memory
+    into the child, and wait4 reports the largest RSS in the child's own tree."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    actions = [(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)]
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        start = time.perf_counter()
+        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=actions)
+        _, _, usage = os.wait4(pid, 0)
+        wall = time.perf_counter() - start
+    finally:
+        os.chdir(here)
+        os.close(devnull)
+    return wall, usage.ru_maxrss
 
 
 def best_of(n, argv, cwd):

@@ -8,8 +8,6 @@ use std::time::Duration;
 use tokio::process::Command;
 
 const GIT_TIMEOUT: Duration = Duration::from_secs(30);
-/// The object id of the empty tree, to diff a root commit against.
-const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -62,8 +60,14 @@ impl Git {
         Ok(PathBuf::from(self.run(&["rev-parse", "--show-toplevel"]).await?.trim()))
     }
 
-    pub async fn head(&self) -> Result<String, GitError> {
-        Ok(self.run(&["rev-parse", "--verify", "HEAD^{commit}"]).await?.trim().to_owned())
+    /// The top level and the HEAD commit in one call; fails when either is missing.
+    pub async fn toplevel_and_head(&self) -> Result<(PathBuf, String), GitError> {
+        let out = self.run(&["rev-parse", "--show-toplevel", "--verify", "HEAD^{commit}"]).await?;
+        let mut lines = out.lines();
+        match (lines.next(), lines.next()) {
+            (Some(top), Some(head)) => Ok((PathBuf::from(top), head.trim().to_owned())),
+            _ => Err(GitError::Failed { args: "rev-parse HEAD".into(), stderr: out }),
+        }
     }
 
     /// Expands a commit name (an abbreviated SHA included) to its full id; `None` when the
@@ -81,15 +85,18 @@ impl Git {
     /// Paths changed between two commits; from the first parent when `base` is `None`,
     /// or everything when the commit has no parent.
     pub async fn changed_paths(&self, base: Option<&str>, commit: &str) -> Result<Vec<String>, GitError> {
-        let parent = format!("{commit}^1");
-        let base = match base {
-            Some(base) => base.to_owned(),
-            None => match self.resolve_commit(&parent).await {
-                Some(parent) => parent,
-                None => EMPTY_TREE.to_owned(),
-            },
+        let out = match base {
+            Some(base) => {
+                self.run(&["diff", "--name-only", "-z", "--no-renames", base, commit, "--"]).await?
+            }
+            // One process instead of resolving the parent first: `-m --first-parent` diffs a
+            // merge against its first parent, `--root` a root commit against nothing.
+            None => {
+                let args =
+                    ["diff-tree", "-r", "--root", "-m", "--first-parent", "--no-commit-id", "--name-only"];
+                self.run(&[&args[..], &["--no-renames", "-z", commit, "--"]].concat()).await?
+            }
         };
-        let out = self.run(&["diff", "--name-only", "-z", "--no-renames", &base, commit, "--"]).await?;
         Ok(out.split('\0').filter(|p| !p.is_empty()).map(str::to_owned).collect())
     }
 

@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use post_merge_smoke::cli::{Cli, Command};
-use post_merge_smoke::{app, envelope, exit_codes, github_api};
+use post_merge_smoke::{app, env_inputs, envelope, exit_codes, github_api};
 
 fn main() -> ExitCode {
+    env_inputs::reexec_without_empty_variables();
     // Usage errors exit 2 here, before anything runs.
     let cli = Cli::parse();
     let code = match cli.command {

@@ -195,19 +195,16 @@ async fn changed_paths(git: &Git, push: Option<&PushEvent>, merge_commit: &str) 
 
 async fn check_worktree(git: &Git, workdir: &Path, wanted: Option<&str>) -> Worktree {
     let given = wanted.unwrap_or("").to_owned();
-    let toplevel = match git.toplevel().await {
-        Ok(top) => top,
-        Err(_) => {
-            let problem =
-                format!("the work directory `{}` {}", workdir.display(), git::describe_dir(workdir));
-            return Worktree { toplevel: None, merge_commit: given, problem: Some(problem) };
-        }
-    };
-    let head = match git.head().await {
-        Ok(head) => head,
+    let (toplevel, head) = match git.toplevel_and_head().await {
+        Ok(found) => found,
         Err(e) => {
-            let problem = format!("the work tree has no HEAD commit: {e}");
-            return Worktree { toplevel: Some(toplevel), merge_commit: given, problem: Some(problem) };
+            let problem = match git.toplevel().await {
+                Ok(_) => format!("the work tree has no HEAD commit: {e}"),
+                Err(_) => {
+                    format!("the work directory `{}` {}", workdir.display(), git::describe_dir(workdir))
+                }
+            };
+            return Worktree { toplevel: None, merge_commit: given, problem: Some(problem) };
         }
     };
     let Some(wanted) = wanted else {

@@ -29,7 +29,9 @@ pub const LEAK_TIMEOUT: Duration = Duration::from_millis(500);
 const PIPE_CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// A cancelled run must write its envelope inside the runner's 7.5 s window.
 const CANCEL_GRACE_MAX: Duration = Duration::from_secs(2);
-const READ_BUF: usize = 64 * 1024;
+/// Reads take what a widened pipe holds in one go: fewer wake-ups per gibibyte.
+const READ_BUF: usize = 256 * 1024;
+const PIPE_SIZE: i32 = 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct Spec {
@@ -107,6 +109,8 @@ pub async fn run(spec: &Spec, mut echo: Option<&mut Echo>, cancel: &mut Cancel) 
     let _guard = TreeGuard(pgid);
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
+    stdout.as_ref().map(widen_pipe);
+    stderr.as_ref().map(widen_pipe);
     let (mut out_buf, mut err_buf) = (vec![0u8; READ_BUF], vec![0u8; READ_BUF]);
 
     let deadline = started + spec.timeout;
@@ -185,6 +189,14 @@ pub async fn run(spec: &Spec, mut echo: Option<&mut Echo>, cancel: &mut Cancel) 
         (None, None) => SmokeFact::Signalled(Signal::SIGKILL as i32),
     };
     outcome(fact, &stdout_cap, &stderr_cap, leaked)
+}
+
+/// Lets a fast smoke write ahead of us; where the kernel refuses, the default size works too.
+fn widen_pipe(pipe: &impl std::os::fd::AsFd) {
+    #[cfg(target_os = "linux")]
+    let _ = nix::fcntl::fcntl(pipe, nix::fcntl::FcntlArg::F_SETPIPE_SZ(PIPE_SIZE));
+    #[cfg(not(target_os = "linux"))]
+    let _ = (pipe, PIPE_SIZE);
 }
 
 /// Reads into `buf`; `None` at end of stream or on error. Never resolves once closed.

@@ -166,13 +166,16 @@ fn enum_values_are_the_exact_contract_strings() {
     );
 }
 
+/// repository, flags -> status, allow_continuation, stale, exit code.
+type Case<'a> = (&'a Repo, &'a [&'a str], &'a str, bool, bool, i32);
+
 #[test]
 fn continuation_signals_for_every_status_stale_included() {
     let repo = Repo::with_origin("init");
     let stale = Repo::with_origin("init");
     stale.commit_file("x", "local", "ahead of origin");
     #[rustfmt::skip]
-    let cases: [(&Repo, &[&str], &str, bool, bool, i32); 9] = [
+    let cases: [Case; 9] = [
         (&repo, &["--command", "true"], "PASS", true, false, 0),
         (&stale, &["--command", "true"], "PASS", false, true, 5),
         (&repo, &["--command", "false"], "FAIL", false, false, 1),

@@ -5,15 +5,19 @@ use crate::common::{Repo, run_envelope};
 
 fn write(repo: &Repo, path: &str, text: &str) -> std::path::PathBuf {
     let full = repo.dir.join(path);
-    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-    std::fs::write(&full, text).unwrap();
+    std::fs::create_dir_all(full.parent().expect("a file in a folder")).expect("mkdir");
+    std::fs::write(&full, text).expect("write");
     full
 }
 
 #[test]
 fn task_file_front_matter_gives_command_id_and_timeout() {
     let repo = Repo::new("Add thing (#8)");
-    write(&repo, "task.md", "---\ntask_id: task-2512\nsmoke_command: echo from-task\ntimeout_sec: 42\n---\n# Do it\n");
+    write(
+        &repo,
+        "task.md",
+        "---\ntask_id: task-2512\nsmoke_command: echo from-task\ntimeout_sec: 42\n---\n# Do it\n",
+    );
     let (out, env) = run_envelope(repo.run().args(["--skip-stale-check", "--task-file", "task.md"]));
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(env["smoke_command_source"], "task_file");
@@ -95,7 +99,8 @@ fn assert_config_invalid(env: &serde_json::Value, code: Option<i32>, needles: &[
 fn a_broken_task_file_is_blocked_with_file_line_and_problem() {
     let repo = Repo::new("init");
     write(&repo, "task.md", "---\ntask_id: x\nsmoke_command: \"unterminated\n---\n");
-    let (out, env) = run_envelope(repo.run().args(["--skip-stale-check", "--dry-run", "--task-file", "task.md"]));
+    let (out, env) =
+        run_envelope(repo.run().args(["--skip-stale-check", "--dry-run", "--task-file", "task.md"]));
     assert_config_invalid(&env, out.status.code(), &["`task.md`", "line "]);
     // Even a dry run does not turn a broken file into a skip.
     assert_eq!(env["dry_run"], true);
@@ -111,9 +116,17 @@ fn a_missing_task_file_is_blocked() {
 #[test]
 fn a_broken_default_registry_is_blocked_with_file_line_and_problem() {
     let repo = Repo::new("init");
-    write(&repo, ".github/post-merge-smoke.yml", "default: echo ok\npaths:\n  - glob: \"src/**\"\n    comand: x\n");
+    write(
+        &repo,
+        ".github/post-merge-smoke.yml",
+        "default: echo ok\npaths:\n  - glob: \"src/**\"\n    comand: x\n",
+    );
     let (out, env) = run_envelope(repo.run().args(["--skip-stale-check"]));
-    assert_config_invalid(&env, out.status.code(), &["post-merge-smoke.yml`, line 4", "unknown field `comand`"]);
+    assert_config_invalid(
+        &env,
+        out.status.code(),
+        &["post-merge-smoke.yml`, line 4", "unknown field `comand`"],
+    );
 }
 
 #[test]

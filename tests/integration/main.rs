@@ -3,10 +3,12 @@
 
 mod common;
 
+mod actions;
 mod basics;
 mod capture;
-mod worktree;
+mod cli;
 mod config;
-mod process;
-mod actions;
 mod github_api;
+mod process;
+mod replay;
+mod worktree;

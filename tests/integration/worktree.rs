@@ -21,7 +21,10 @@ fn main_moving_on_while_the_smoke_ran_is_stale_and_halts() {
     assert_eq!(env["stale"], true);
     assert_eq!(env["allow_continuation"], false);
     assert_eq!(env["decision"]["decision"], "HALT");
-    assert_eq!(env["decision"]["reason_codes"], serde_json::json!(["POST_MERGE_SMOKE_PASS", "MAIN_HEAD_STALE"]));
+    assert_eq!(
+        env["decision"]["reason_codes"],
+        serde_json::json!(["POST_MERGE_SMOKE_PASS", "MAIN_HEAD_STALE"])
+    );
     assert_eq!(env["main_head"], git(&other, &["rev-parse", "HEAD"]));
     assert_ne!(env["main_head"], env["merge_commit"]);
 }
@@ -92,8 +95,11 @@ fn a_work_tree_at_another_commit_is_blocked_and_the_smoke_never_runs() {
 fn github_sha_names_the_merge_commit_and_an_abbreviation_is_expanded() {
     let repo = Repo::new("init");
     let head = repo.head();
-    let (_, env) =
-        run_envelope(repo.run().env("GITHUB_SHA", &head[..8]).args(["--skip-stale-check", "--command", "true"]));
+    let (_, env) = run_envelope(repo.run().env("GITHUB_SHA", &head[..8]).args([
+        "--skip-stale-check",
+        "--command",
+        "true",
+    ]));
     assert_eq!(env["merge_commit"], head);
     assert_eq!(env["status"], "PASS");
     // The flag beats the environment.
