@@ -15,10 +15,11 @@ pub fn annotation(envelope: &Envelope) -> Option<String> {
     }
     let status = envelope.status.as_str();
     let short = envelope.merge_commit.get(..12).unwrap_or(&envelope.merge_commit);
+    // A run blocked before the merge commit was known has none to name.
+    let at = if short.is_empty() { String::new() } else { format!(" at {short}") };
     let task = envelope.task_id.as_deref().map(|t| format!(" ({t})")).unwrap_or_default();
     let why = envelope.smoke_result.failure_reason.as_deref().unwrap_or("no reason was recorded");
-    let mut message =
-        format!("post-merge smoke {status} at {short}{task}: {why}; follow-on merges are halted");
+    let mut message = format!("post-merge smoke {status}{at}{task}: {why}; follow-on merges are halted");
     if message.len() > MESSAGE_BYTES {
         let mut end = MESSAGE_BYTES;
         while !message.is_char_boundary(end) {
