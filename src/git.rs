@@ -20,6 +20,13 @@ pub enum GitError {
 }
 
 #[derive(Debug, Clone)]
+pub struct Checkout {
+    pub toplevel: PathBuf,
+    pub head: String,
+    pub shallow: bool,
+}
+
+#[derive(Debug, Clone)]
 pub struct Git {
     dir: PathBuf,
 }
@@ -60,13 +67,19 @@ impl Git {
         Ok(PathBuf::from(self.run(&["rev-parse", "--show-toplevel"]).await?.trim()))
     }
 
-    /// The top level and the HEAD commit in one call; fails when either is missing.
-    pub async fn toplevel_and_head(&self) -> Result<(PathBuf, String), GitError> {
-        let out = self.run(&["rev-parse", "--show-toplevel", "--verify", "HEAD^{commit}"]).await?;
+    /// The top level, HEAD and whether the clone is shallow, in one call; fails when the
+    /// directory is not a checkout or has no HEAD.
+    pub async fn checkout(&self) -> Result<Checkout, GitError> {
+        let args = ["rev-parse", "--show-toplevel", "--is-shallow-repository", "--verify", "HEAD^{commit}"];
+        let out = self.run(&args).await?;
         let mut lines = out.lines();
-        match (lines.next(), lines.next()) {
-            (Some(top), Some(head)) => Ok((PathBuf::from(top), head.trim().to_owned())),
-            _ => Err(GitError::Failed { args: "rev-parse HEAD".into(), stderr: out }),
+        match (lines.next(), lines.next(), lines.next()) {
+            (Some(top), Some(shallow), Some(head)) => Ok(Checkout {
+                toplevel: PathBuf::from(top),
+                shallow: shallow.trim() == "true",
+                head: head.trim().to_owned(),
+            }),
+            _ => Err(GitError::Failed { args: args.join(" "), stderr: out }),
         }
     }
 

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod cancel;
+pub mod changed_paths;
 pub mod ci_env;
 pub mod cli;
 pub mod config;
@@ -25,4 +26,6 @@ pub mod random;
 pub mod redact;
 pub mod run;
 pub mod smoke_command;
+pub mod stale;
 pub mod verdict;
+pub mod worktree;

@@ -2,7 +2,7 @@
 //! smoke's outcome, the stale check), hands them to [`verdict::decide`] and assembles the
 //! envelope. Writing it anywhere is the caller's business.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -13,12 +13,12 @@ use crate::envelope::{
     Ci, CommandSource, DecisionBlock, Envelope, ReasonCode, SCHEMA_VERSION, SmokeResult, StaleCheck, Tool,
 };
 use crate::exec::{self, Echo};
-use crate::git::{self, Git};
-use crate::github_actions::{self, PushEvent};
+use crate::git::Git;
+use crate::github_actions;
 use crate::progress::Progress;
 use crate::smoke_command::{self, DEFAULT_REGISTRY, Resolution};
 use crate::verdict::{self, Facts, Preflight, PreflightOutcome, SmokeFact, StaleFact};
-use crate::{culprit, escalation};
+use crate::{changed_paths, culprit, escalation, github_api, stale, worktree};
 
 /// The envelope and the exit code it calls for.
 #[derive(Debug, Clone)]
@@ -27,13 +27,6 @@ pub struct Report {
     pub exit_code: i32,
     /// One line explaining the verdict, for the log and the step summary.
     pub summary: String,
-}
-
-/// Where the work tree stands relative to the merge commit.
-struct Worktree {
-    toplevel: Option<PathBuf>,
-    merge_commit: String,
-    problem: Option<String>,
 }
 
 pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Progress) -> Report {
@@ -61,7 +54,7 @@ pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Pro
     let judged_by_event = event_preflight.is_some();
 
     let wanted = args.commit.merge_commit.as_deref().or(ci.sha.as_deref());
-    let tree = check_worktree(&git, &workdir, wanted).await;
+    let tree = worktree::check(&git, &workdir, wanted).await;
     let mut preflight = event_preflight.or(tree.problem.map(|p| block(ReasonCode::WorktreeMismatch, p)));
     let merge_commit = tree.merge_commit;
     let resolved = preflight.is_none();
@@ -70,7 +63,12 @@ pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Pro
     let commit_task_id =
         message.as_deref().and_then(culprit::pr_number_from_message).map(|n| format!("#{n}"));
     let push = push.as_ref().and_then(|p| p.as_ref().ok());
-    let changed_paths = if resolved { changed_paths(&git, push, &merge_commit).await } else { None };
+    let api = github_api::optional_client(&args.github.api, ci);
+    let changed_paths = if resolved {
+        changed_paths::find(&git, api.as_ref(), push, &merge_commit, tree.shallow).await
+    } else {
+        None
+    };
 
     let smoke_dir = args.commit.workdir.clone().or(tree.toplevel).unwrap_or(workdir);
     let request = smoke_command::Request {
@@ -121,7 +119,7 @@ pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Pro
         // A run the event already judged merged nothing, so "main moved past it" means nothing.
         (StaleFact::Skipped, None)
     } else {
-        check_stale(&git, &args.commit.remote, &main_branch, &merge_commit).await
+        stale::check(&git, api.as_ref(), &args.commit.remote, &main_branch, &merge_commit).await
     };
 
     let smoke = outcome.as_ref().map_or(SmokeFact::NotDefined, |o| o.fact.clone());
@@ -177,67 +175,6 @@ pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Pro
     };
     envelope.escalation = escalation::packet(&envelope, &main_branch, escalation::failure_kind(&smoke));
     Report { envelope, exit_code: verdict.exit_code, summary: verdict.summary }
-}
-
-/// The paths the merge changed: the push's `before..after` when `after` is the merge commit
-/// and `before` is a commit this clone has (a shallow clone may not), else the merge
-/// commit's own diff against its first parent.
-async fn changed_paths(git: &Git, push: Option<&PushEvent>, merge_commit: &str) -> Option<Vec<String>> {
-    let base = match push {
-        Some(push) if !github_actions::is_null_sha(&push.before) => {
-            let after = git.resolve_commit(&push.after).await;
-            if after.as_deref() == Some(merge_commit) { git.resolve_commit(&push.before).await } else { None }
-        }
-        _ => None,
-    };
-    git.changed_paths(base.as_deref(), merge_commit).await.ok()
-}
-
-async fn check_worktree(git: &Git, workdir: &Path, wanted: Option<&str>) -> Worktree {
-    let given = wanted.unwrap_or("").to_owned();
-    let (toplevel, head) = match git.toplevel_and_head().await {
-        Ok(found) => found,
-        Err(e) => {
-            let problem = match git.toplevel().await {
-                Ok(_) => format!("the work tree has no HEAD commit: {e}"),
-                Err(_) => {
-                    format!("the work directory `{}` {}", workdir.display(), git::describe_dir(workdir))
-                }
-            };
-            return Worktree { toplevel: None, merge_commit: given, problem: Some(problem) };
-        }
-    };
-    let Some(wanted) = wanted else {
-        return Worktree { toplevel: Some(toplevel), merge_commit: head, problem: None };
-    };
-    let merge_commit = if is_commit_name(wanted) { git.resolve_commit(wanted).await } else { None };
-    let Some(merge_commit) = merge_commit else {
-        let problem = format!("the merge commit `{wanted}` is not a commit in this repository");
-        return Worktree { toplevel: Some(toplevel), merge_commit: given, problem: Some(problem) };
-    };
-    let problem = (head != merge_commit)
-        .then(|| format!("the work tree is at {head}, not at the merge commit {merge_commit}"));
-    Worktree { toplevel: Some(toplevel), merge_commit, problem }
-}
-
-/// Only hex abbreviations and full ids are taken, so no input reaches git as an option or
-/// a revision expression.
-fn is_commit_name(s: &str) -> bool {
-    (4..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-async fn check_stale(
-    git: &Git,
-    remote: &str,
-    branch: &str,
-    merge_commit: &str,
-) -> (StaleFact, Option<String>) {
-    match git.remote_branch_head(remote, branch).await {
-        Ok(Some(head)) if head == merge_commit => (StaleFact::Fresh, Some(head)),
-        Ok(Some(head)) => (StaleFact::Stale, Some(head)),
-        Ok(None) => (StaleFact::Unavailable(format!("remote `{remote}` has no branch `{branch}`")), None),
-        Err(e) => (StaleFact::Unavailable(format!("could not ask remote `{remote}`: {e}")), None),
-    }
 }
 
 /// The tool's own variables (its token among them) are not the smoke's business, and

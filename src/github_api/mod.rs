@@ -19,3 +19,8 @@ pub use client::{Api, ApiError};
 pub use gate_command::gate_command;
 pub use publish::publish;
 pub use settings::{Settings, flag_secrets};
+
+/// A client when a token and a repository are there; `None` turns every API fallback off.
+pub fn optional_client(args: &crate::cli::ApiArgs, ci: &crate::ci_env::CiEnv) -> Option<Api> {
+    Api::new(&Settings::new(args, ci).ok()?).ok()
+}

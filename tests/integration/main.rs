@@ -4,6 +4,7 @@
 mod common;
 
 mod actions;
+mod api_fallbacks;
 mod basics;
 mod capture;
 mod cli;
