@@ -27,6 +27,8 @@ pub struct Report {
     pub exit_code: i32,
     /// One line explaining the verdict, for the log and the step summary.
     pub summary: String,
+    /// The branch the merge landed on, as the run resolved it.
+    pub main_branch: String,
 }
 
 pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Progress) -> Report {
@@ -60,10 +62,20 @@ pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Pro
     let resolved = preflight.is_none();
 
     let message = if resolved { git.commit_message(&merge_commit).await.ok() } else { None };
-    let commit_task_id =
-        message.as_deref().and_then(culprit::pr_number_from_message).map(|n| format!("#{n}"));
-    let push = push.as_ref().and_then(|p| p.as_ref().ok());
+    let message_pr = message.as_deref().and_then(culprit::pr_number_from_message);
     let api = github_api::optional_client(&args.github.api, ci);
+    let mut notifications = Vec::new();
+    // Before the command is chosen: a registry `tasks:` entry may be keyed by `#N`.
+    let culprit = match (&api, resolved) {
+        (Some(api), true) => {
+            let found = github_api::culprit(api, &merge_commit, &main_branch, message_pr).await;
+            notifications.push(github_api::notification(github_api::CULPRIT, progress, found.as_ref().err()));
+            found.ok().flatten()
+        }
+        _ => None,
+    };
+    let commit_task_id = culprit.as_ref().map(|c| c.number).or(message_pr).map(|n| format!("#{n}"));
+    let push = push.as_ref().and_then(|p| p.as_ref().ok());
     let changed_paths = if resolved {
         changed_paths::find(&git, api.as_ref(), push, &merge_commit, tree.shallow).await
     } else {
@@ -169,12 +181,12 @@ pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Pro
             run_id: ci.run_id.clone(),
             run_url: ci.run_url(),
         },
-        culprit: None,
+        culprit,
         changed_paths,
-        notifications: Vec::new(),
+        notifications,
     };
     envelope.escalation = escalation::packet(&envelope, &main_branch, escalation::failure_kind(&smoke));
-    Report { envelope, exit_code: verdict.exit_code, summary: verdict.summary }
+    Report { envelope, exit_code: verdict.exit_code, summary: verdict.summary, main_branch }
 }
 
 /// The tool's own variables (its token among them) are not the smoke's business, and

@@ -17,7 +17,8 @@ mod settings;
 
 pub use client::{Api, ApiError};
 pub use gate_command::gate_command;
-pub use publish::publish;
+pub use publish::{CULPRIT, notification, publish};
+pub use pulls::culprit;
 pub use settings::{Settings, flag_secrets};
 
 /// A client when a token and a repository are there; `None` turns every API fallback off.

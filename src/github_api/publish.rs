@@ -1,24 +1,20 @@
 //! The GitHub side of `run`, called once the verdict is made and before the envelope is
-//! written: the culprit, the commit status, the escalation issue and (`--gate`) the tree
-//! gate. Each step's outcome becomes a `notifications` entry and, when it failed, a
-//! warning; nothing here changes the status, the decision or the exit code.
+//! written: the commit status, the escalation issue and (`--gate`) the tree gate. (The
+//! culprit is looked up by `run` itself, before the smoke command is chosen.) Each step's
+//! outcome becomes a `notifications` entry and, when it failed, a warning; nothing here
+//! changes the status, the decision or the exit code.
 
-use std::path::PathBuf;
-
-use super::client::{Api, ApiError};
+use super::client::Api;
 use super::commit_status::{self, NewStatus};
 use super::escalation_issue::{self, Done, Target};
 use super::gate::{self, Gate};
-use super::pulls;
 use super::settings::Settings;
 use crate::cancel::Cancel;
 use crate::ci_env::CiEnv;
 use crate::cli::RunArgs;
 use crate::envelope::{Notification, ReasonCode, Status};
-use crate::git::Git;
 use crate::progress::Progress;
 use crate::run::Report;
-use crate::{culprit, escalation};
 
 pub const CULPRIT: &str = "culprit";
 pub const COMMIT_STATUS: &str = "commit_status";
@@ -40,8 +36,7 @@ pub async fn publish(
             .collect();
     let settings = match Settings::new(&gh.api, ci) {
         Ok(settings) => settings,
-        // The culprit lookup is implicit: without a usable token and repository it is
-        // simply off. Features asked for by flag say why they did nothing.
+        // Features asked for by flag say why they did nothing.
         Err(e) => return requested.iter().for_each(|kind| note(report, progress, kind, Some(e.to_string()))),
     };
     let was_cancelled = report.envelope.decision.reason_codes.contains(&ReasonCode::RunCancelled);
@@ -52,12 +47,9 @@ pub async fn publish(
     }
     let api = match Api::new(&settings) {
         Ok(api) => api,
-        Err(e) => {
-            let kinds = std::iter::once(CULPRIT).chain(requested.iter().copied());
-            return kinds.for_each(|kind| note(report, progress, kind, Some(e.to_string())));
-        }
+        Err(e) => return requested.iter().for_each(|kind| note(report, progress, kind, Some(e.to_string()))),
     };
-    let steps = Steps { api: &api, settings: &settings, args, progress, branch: main_branch(args, ci) };
+    let steps = Steps { api: &api, settings: &settings, args, progress, branch: report.main_branch.clone() };
     let signal = tokio::select! {
         () = steps.run(report) => None,
         request = cancel.changed() => Some(request.signal),
@@ -78,8 +70,6 @@ struct Steps<'a> {
 impl Steps<'_> {
     async fn run(&self, report: &mut Report) {
         let gh = &self.args.github;
-        let result = self.culprit(report).await;
-        note(report, self.progress, CULPRIT, result.err().map(|e| e.to_string()));
         if gh.commit_status {
             let result = self.commit_status(report).await;
             note(report, self.progress, COMMIT_STATUS, result.err());
@@ -132,33 +122,6 @@ impl Steps<'_> {
         }
     }
 
-    /// Fills `culprit`, and `task_id` unless `--task-id` or a task file named one.
-    async fn culprit(&self, report: &mut Report) -> Result<(), ApiError> {
-        let envelope = &mut report.envelope;
-        if !is_full_sha(&envelope.merge_commit) {
-            return Ok(());
-        }
-        let workdir = self.args.commit.workdir.clone().unwrap_or_else(|| PathBuf::from("."));
-        let message = Git::new(workdir).commit_message(&envelope.merge_commit).await.ok();
-        let message_pr = message.as_deref().and_then(culprit::pr_number_from_message);
-        let found = pulls::culprit(self.api, &envelope.merge_commit, &self.branch, message_pr).await?;
-        let Some(found) = found else { return Ok(()) };
-        let from_message = message_pr.map(|n| format!("#{n}"));
-        let given = self.args.smoke.task_id.is_some();
-        if envelope.task_id.is_none() || (!given && envelope.task_id == from_message) {
-            envelope.task_id = Some(format!("#{}", found.number));
-        }
-        envelope.culprit = Some(found);
-        if let Some(old) = envelope.escalation.take() {
-            // Rebuilt so the packet's task id, summary and culprit match; the failure kind
-            // is not at hand here, but the fingerprint does not change with the culprit.
-            let mut packet = escalation::packet(envelope, &self.branch, "").unwrap_or_else(|| old.clone());
-            packet.fingerprint = old.fingerprint;
-            envelope.escalation = Some(packet);
-        }
-        Ok(())
-    }
-
     async fn commit_status(&self, report: &Report) -> Result<(), String> {
         let envelope = &report.envelope;
         if !is_full_sha(&envelope.merge_commit) {
@@ -176,19 +139,16 @@ impl Steps<'_> {
 }
 
 fn note(report: &mut Report, progress: &Progress, kind: &str, error: Option<String>) {
+    report.envelope.notifications.push(notification(kind, progress, error.as_ref()));
+}
+
+/// The record of one API step; a failure is also a warning in the log.
+pub fn notification(kind: &str, progress: &Progress, error: Option<&impl ToString>) -> Notification {
+    let error = error.map(ToString::to_string);
     if let Some(error) = &error {
         progress.warn(&format!("GitHub {}: {error}", kind.replace('_', " ")));
     }
-    report.envelope.notifications.push(Notification { kind: kind.to_owned(), ok: error.is_none(), error });
-}
-
-/// The same rule as `run`'s: the flag, else the pushed branch, else `main`.
-fn main_branch(args: &RunArgs, ci: &CiEnv) -> String {
-    args.commit
-        .main_branch
-        .clone()
-        .or_else(|| ci.branch().map(str::to_owned))
-        .unwrap_or_else(|| "main".to_owned())
+    Notification { kind: kind.to_owned(), ok: error.is_none(), error }
 }
 
 fn is_full_sha(s: &str) -> bool {
