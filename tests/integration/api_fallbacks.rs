@@ -97,3 +97,34 @@ async fn the_stale_check_asks_the_api_when_there_is_no_remote() {
     assert_eq!((env["status"].as_str(), out.status.code()), (Some("BLOCKED"), Some(4)));
     assert_eq!(env["stale_check"], "unavailable");
 }
+
+#[tokio::test]
+async fn a_culprit_only_the_api_knows_picks_its_registry_entry() {
+    let server = MockServer::start().await;
+    let repo = Repo::new("init");
+    repo.commit_file(
+        ".github/post-merge-smoke.yml",
+        "default: echo default\ntasks:\n  \"#88\": echo pr-88\n",
+        "Registry",
+    );
+    // A rebase merge: the message names no pull request.
+    let sha = repo.commit_file("src/lib.rs", "x", "Make it faster");
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/o/r/commits/{sha}/pulls")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
+            "number": 88, "title": "Make it faster", "html_url": "https://github.example/o/r/pull/88",
+            "user": {"login": "bob"}, "merged_at": "2026-11-01T00:00:00Z", "merge_commit_sha": sha,
+            "head": {"sha": "1111111111111111111111111111111111111111", "ref": "fast"},
+            "base": {"sha": "2222222222222222222222222222222222222222", "ref": "main"}
+        }])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut cmd = repo.run();
+    api_env(&mut cmd, &server);
+    let (_, env) = run_envelope(cmd.args(["--skip-stale-check"]));
+    assert_eq!(env["smoke_result"]["stdout_tail"], "pr-88\n");
+    assert_eq!(env["task_id"], "#88");
+    assert_eq!(env["culprit"]["author"], "bob");
+    server.verify().await;
+}
