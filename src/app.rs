@@ -15,12 +15,7 @@ use crate::{exec, exit_codes, github_actions, github_api, output, run};
 
 /// Runs `post-merge-smoke run` and returns the process exit code.
 pub async fn run_command(args: &RunArgs) -> i32 {
-    // A token given by flag is a secret too, though no variable holds it.
-    let flag_secrets =
-        github_api::flag_secrets(&args.github.api).into_iter().map(|(k, v)| (k.into(), v.into()));
-    let vars: Vec<(std::ffi::OsString, std::ffi::OsString)> =
-        std::env::vars_os().chain(flag_secrets).collect();
-    let redactor = Arc::new(Redactor::from_vars(vars, &args.output.redact_env));
+    let redactor = Arc::new(github_api::redactor(&args.github.api, &args.output.redact));
     let ci = CiEnv::from_env();
     let progress = Progress::new(Arc::clone(&redactor), ci.github_actions);
     let mut cancel = match Cancel::listen() {

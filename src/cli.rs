@@ -108,6 +108,13 @@ pub struct OutputArgs {
     /// Also write the envelope to this file, atomically (folders are created).
     #[arg(long, env = "POST_MERGE_SMOKE_OUTPUT", value_name = "PATH")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub redact: RedactArgs,
+}
+
+/// Secrets beyond those found by name; shared by `run` and `gate`.
+#[derive(Debug, Args)]
+pub struct RedactArgs {
     /// A variable whose value is masked in every output (repeatable; comma separated in env).
     #[arg(
         long = "redact-env",
@@ -199,14 +206,8 @@ pub struct GateArgs {
     pub gate_context: String,
     #[command(flatten)]
     pub api: ApiArgs,
-    /// Redact this variable's value in every output (repeatable; comma separated in env).
-    #[arg(
-        long = "redact-env",
-        env = "POST_MERGE_SMOKE_REDACT_ENV",
-        value_name = "NAME",
-        value_delimiter = ','
-    )]
-    pub redact_env: Vec<String>,
+    #[command(flatten)]
+    pub redact: RedactArgs,
 }
 
 fn not_an_option(value: &str) -> Result<String, String> {

@@ -12,18 +12,15 @@ use super::client::Api;
 use super::commit_status::NewStatus;
 use super::gate::{self, Gate, Head, Report};
 use super::pulls::{CommitRef, PullRequest};
-use super::settings::{Settings, flag_secrets};
+use super::settings::{Settings, redactor};
 use crate::ci_env::CiEnv;
 use crate::cli::GateArgs;
 use crate::envelope::Envelope;
 use crate::progress::Progress;
-use crate::redact::Redactor;
 use crate::{exit_codes, output};
 
 pub async fn gate_command(args: &GateArgs) -> i32 {
-    let secrets = flag_secrets(&args.api).into_iter().map(|(k, v)| (k.into(), v.into()));
-    let vars: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os().chain(secrets).collect();
-    let redactor = Arc::new(Redactor::from_vars(vars, &args.redact_env));
+    let redactor = Arc::new(redactor(&args.api, &args.redact));
     let ci = CiEnv::from_env();
     let progress = Progress::new(Arc::clone(&redactor), ci.github_actions);
     let report = match gate(args, &ci, &progress).await {

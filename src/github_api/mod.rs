@@ -19,7 +19,7 @@ pub use client::{Api, ApiError};
 pub use gate_command::gate_command;
 pub use publish::{CULPRIT, notification, publish};
 pub use pulls::culprit;
-pub use settings::{Settings, flag_secrets};
+pub use settings::{Settings, redactor};
 
 /// A client when a token and a repository are there; `None` turns every API fallback off.
 pub fn optional_client(args: &crate::cli::ApiArgs, ci: &crate::ci_env::CiEnv) -> Option<Api> {

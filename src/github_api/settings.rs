@@ -2,12 +2,14 @@
 //! `POST_MERGE_SMOKE_GITHUB_TOKEN`, else `GITHUB_TOKEN`), the base URL (`GITHUB_API_URL`),
 //! the repository (`GITHUB_REPOSITORY`) and the retry and pacing tunables.
 
+use std::ffi::OsString;
 use std::time::Duration;
 
 use super::client::ApiError;
 use super::retry::RetryPolicy;
 use crate::ci_env::CiEnv;
-use crate::cli::ApiArgs;
+use crate::cli::{ApiArgs, RedactArgs};
+use crate::redact::Redactor;
 
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 
@@ -54,13 +56,14 @@ impl Settings {
     }
 }
 
-/// The token given by flag, as a variable-like pair for the redactor: a value in the
-/// environment is masked already, one on the command line would not be.
-pub fn flag_secrets(args: &ApiArgs) -> Vec<(String, String)> {
-    args.github_token
-        .iter()
-        .map(|t| ("POST_MERGE_SMOKE_GITHUB_TOKEN".to_owned(), t.trim().to_owned()))
-        .collect()
+/// The redactor for a command: secrets in the environment, `--redact-env` variables, and
+/// the token given by flag (a value in the environment is masked already, one on the
+/// command line would not be).
+pub fn redactor(api: &ApiArgs, redact: &RedactArgs) -> Redactor {
+    let flag_token =
+        api.github_token.iter().map(|t| ("POST_MERGE_SMOKE_GITHUB_TOKEN".into(), t.trim().into()));
+    let vars: Vec<(OsString, OsString)> = std::env::vars_os().chain(flag_token).collect();
+    Redactor::from_vars(vars, &redact.redact_env)
 }
 
 /// `owner/name`, each part made of the characters GitHub allows, so they go into URL
