@@ -36,6 +36,11 @@ impl Git {
         Git { dir: dir.into() }
     }
 
+    /// The directory git runs in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     async fn run(&self, args: &[&str]) -> Result<String, GitError> {
         let joined = args.join(" ");
         let child = Command::new("git")

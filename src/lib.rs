@@ -20,6 +20,7 @@ pub mod exit_codes;
 pub mod git;
 pub mod github_actions;
 pub mod github_api;
+pub mod merge;
 pub mod output;
 pub mod progress;
 pub mod random;

@@ -1,0 +1,81 @@
+//! What is known about the merge before any smoke runs: whether the event is a merge at
+//! all, whether the work tree is at the merge commit, which pull request brought it in,
+//! and which paths it changed. Each "no" becomes a [`Preflight`] that judges the run
+//! without running anything.
+
+use std::path::PathBuf;
+
+use crate::ci_env::CiEnv;
+use crate::envelope::{Culprit, Notification, ReasonCode};
+use crate::git::Git;
+use crate::github_actions::{self, PushEvent};
+use crate::github_api::{self, Api};
+use crate::progress::Progress;
+use crate::verdict::{Preflight, PreflightOutcome};
+use crate::{changed_paths, culprit, worktree};
+
+#[derive(Debug, Clone)]
+pub struct Merge {
+    /// The full id when it resolved, else what was asked for.
+    pub merge_commit: String,
+    pub toplevel: Option<PathBuf>,
+    /// Set when the run is judged before any smoke: not a merge, or not this work tree.
+    pub preflight: Option<Preflight>,
+    /// The event said this is no merge: there is nothing to be stale against.
+    pub judged_by_event: bool,
+    pub culprit: Option<Culprit>,
+    /// `#N` of the merged pull request, from the API or the commit message.
+    pub task_id: Option<String>,
+    pub changed_paths: Option<Vec<String>>,
+    pub notifications: Vec<Notification>,
+}
+
+pub async fn inspect(
+    git: &Git,
+    api: Option<&Api>,
+    ci: &CiEnv,
+    wanted: Option<&str>,
+    main_branch: &str,
+    progress: &Progress,
+) -> Merge {
+    // The event speaks first: a tag push or a branch deletion is no merge to judge, whatever
+    // the work tree holds, and a push without a readable payload cannot be judged at all.
+    let push = (ci.event_name.as_deref() == Some("push"))
+        .then(|| github_actions::read_push_event(ci.event_path.as_deref()));
+    let event_preflight = ci.event_name.as_deref().and_then(|name| {
+        github_actions::event_preflight(name, ci.git_ref.as_deref(), main_branch, push.as_ref())
+    });
+    let tree = worktree::check(git, git.dir(), wanted).await;
+    let mut merge = Merge {
+        merge_commit: tree.merge_commit,
+        toplevel: tree.toplevel,
+        judged_by_event: event_preflight.is_some(),
+        preflight: event_preflight.or(tree.problem.map(|reason| Preflight {
+            outcome: PreflightOutcome::Block,
+            code: ReasonCode::WorktreeMismatch,
+            reason,
+        })),
+        culprit: None,
+        task_id: None,
+        changed_paths: None,
+        notifications: Vec::new(),
+    };
+    if merge.preflight.is_some() {
+        return merge;
+    }
+    let message = git.commit_message(&merge.merge_commit).await.ok();
+    let message_pr = message.as_deref().and_then(culprit::pr_number_from_message);
+    if let Some(api) = api {
+        let found = github_api::culprit(api, &merge.merge_commit, main_branch, message_pr).await;
+        merge.notifications.push(github_api::notification(
+            github_api::CULPRIT,
+            progress,
+            found.as_ref().err(),
+        ));
+        merge.culprit = found.ok().flatten();
+    }
+    merge.task_id = merge.culprit.as_ref().map(|c| c.number).or(message_pr).map(|n| format!("#{n}"));
+    let push: Option<&PushEvent> = push.as_ref().and_then(|p| p.as_ref().ok());
+    merge.changed_paths = changed_paths::find(git, api, push, &merge.merge_commit, tree.shallow).await;
+    merge
+}
