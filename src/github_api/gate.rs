@@ -2,7 +2,9 @@
 //! request into the main branch, `failure` while main is red and `success` once it is
 //! green, so branch protection requiring that context stops every merge, auto-merge
 //! included. Heads already carrying the wanted state are skipped; writes are paced under
-//! GitHub's secondary limit for content-creating requests (about 80 a minute).
+//! GitHub's secondary limit for content-creating requests (about 80 a minute). A merge
+//! queue entry's commit gets the same status from `gate --pull-request` on its
+//! `merge_group` event, so the queue checks main's health too.
 
 use std::time::Duration;
 
@@ -53,6 +55,10 @@ pub struct Report {
     pub updated: Vec<u64>,
     pub already: Vec<u64>,
     pub failed: Vec<Failed>,
+    /// The merge queue entry gated instead of pull requests (`gate --pull-request` on a
+    /// `merge_group` event). An entry may hold several pull requests, so it is named by
+    /// the commit the queue tests, not by a number.
+    pub merge_group: Option<MergeGroup>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -61,9 +67,33 @@ pub struct Failed {
     pub error: String,
 }
 
+/// One merge queue entry's head commit, and what was done there.
+#[derive(Debug, Clone, Serialize)]
+pub struct MergeGroup {
+    pub head_sha: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// What setting the gate status on one head came to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The head carried the wanted state already.
+    Already,
+    Updated,
+    Failed {
+        error: String,
+    },
+}
+
 impl Report {
-    /// An error naming the pull requests that could not be updated, if any.
+    /// An error naming the pull requests (or the merge queue entry) that could not be
+    /// updated, if any.
     pub fn failure(&self) -> Option<String> {
+        if let Some(MergeGroup { head_sha, outcome: Outcome::Failed { error } }) = &self.merge_group {
+            return Some(format!("merge queue commit {head_sha} not gated: {error}"));
+        }
         let first = self.failed.first()?;
         Some(format!(
             "{} of {} pull requests not gated; #{}: {}",
@@ -121,45 +151,62 @@ impl Gate<'_> {
         report.pull_requests = heads.len();
         let mut last_write: Option<Instant> = None;
         for head in heads {
-            // If the current state cannot be read, write anyway: a status write is harmless.
-            if let Ok(Some(current)) = commit_status::latest(self.api, &head.sha, self.context).await {
-                if current.state == status.state {
-                    report.already.push(head.number);
-                    continue;
-                }
+            match self.set_one(&head.sha, status, &mut last_write).await {
+                Outcome::Already => report.already.push(head.number),
+                Outcome::Updated => report.updated.push(head.number),
+                Outcome::Failed { error } => report.failed.push(Failed { number: head.number, error }),
             }
-            if let Some(last) = last_write {
-                tokio::time::sleep_until(last + self.interval).await;
+        }
+    }
+
+    /// Sets `status` on the commit `sha` unless it carries that state already; a write
+    /// waits until `interval` after `last_write`.
+    pub async fn set_one(
+        &self,
+        sha: &str,
+        status: &NewStatus<'_>,
+        last_write: &mut Option<Instant>,
+    ) -> Outcome {
+        // If the current state cannot be read, write anyway: a status write is harmless.
+        if let Ok(Some(current)) = commit_status::latest(self.api, sha, self.context).await {
+            if current.state == status.state {
+                return Outcome::Already;
             }
-            last_write = Some(Instant::now());
-            match commit_status::set(self.api, &head.sha, status).await {
-                Ok(()) => report.updated.push(head.number),
-                Err(e) => report.failed.push(Failed { number: head.number, error: e.to_string() }),
-            }
+        }
+        if let Some(last) = *last_write {
+            tokio::time::sleep_until(last + self.interval).await;
+        }
+        *last_write = Some(Instant::now());
+        match commit_status::set(self.api, sha, status).await {
+            Ok(()) => Outcome::Updated,
+            Err(e) => Outcome::Failed { error: e.to_string() },
         }
     }
 }
 
 /// Main's current health, as the statuses on its head say: the smoke's own status
-/// first, else the gate's (a rebase merge makes a gated head main's head).
+/// first, else the gate's (a rebase merge, or a merge queue, makes a gated head main's
+/// head).
 pub async fn main_health(
     api: &Api,
     branch: &str,
     status_context: &str,
     gate_context: &str,
 ) -> Result<(State, String, Option<String>), ApiError> {
-    for context in [status_context, gate_context] {
-        if let Some(entry) = commit_status::latest(api, branch, context).await? {
-            let said = entry.description.unwrap_or_default();
-            let (state, text) = match entry.state {
-                State::Success => (State::Success, format!("main is green: {said}")),
-                State::Pending => (State::Pending, format!("main's smoke is running: {said}")),
-                State::Failure | State::Error => {
-                    (State::Failure, format!("main is red: {said}; merges held"))
-                }
-            };
-            return Ok((state, text, entry.target_url));
-        }
+    if let Some(entry) = commit_status::latest(api, branch, status_context).await? {
+        let said = entry.description.unwrap_or_default();
+        let (state, text) = match entry.state {
+            State::Success => (State::Success, format!("main is green: {said}")),
+            State::Pending => (State::Pending, format!("main's smoke is running: {said}")),
+            State::Failure | State::Error => (State::Failure, format!("main is red: {said}; merges held")),
+        };
+        return Ok((state, text, entry.target_url));
+    }
+    if let Some(entry) = commit_status::latest(api, branch, gate_context).await? {
+        // The gate's own words already say main is green or red: passed on as they are,
+        // so a queue of merges does not stack "main is green: main is green: …".
+        let state = if entry.state == State::Error { State::Failure } else { entry.state };
+        return Ok((state, entry.description.unwrap_or_default(), entry.target_url));
     }
     // The newest merge has not been judged yet: hold, the push run's gate releases.
     let text = format!("main's health is not known yet: no `{status_context}` status on its head");

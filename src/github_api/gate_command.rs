@@ -1,7 +1,8 @@
 //! `post-merge-smoke gate`: applies a verdict (`--envelope PATH`) to every open pull
 //! request into main, or (`--pull-request`) mirrors main's current health onto one pull
-//! request, and prints what it did as one JSON object. Exit 0 when every wanted status is
-//! in place, 1 when anything could not be done.
+//! request or merge queue entry (a `merge_group` event), and prints what it did as one
+//! JSON object. Exit 0 when every wanted status is in place, 1 when anything could not be
+//! done.
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use serde::Deserialize;
 
 use super::client::Api;
 use super::commit_status::NewStatus;
-use super::gate::{self, Gate, Head, Report};
+use super::gate::{self, Gate, Head, MergeGroup, Report};
 use super::pulls::{CommitRef, PullRequest};
 use super::settings::{Settings, redactor};
 use crate::ci_env::CiEnv;
@@ -72,11 +73,14 @@ async fn gate(args: &GateArgs, ci: &CiEnv, progress: &Progress) -> anyhow::Resul
     Ok(report)
 }
 
-/// The parts of a `pull_request` / `pull_request_target` event payload the mirror needs.
+/// The parts of a `pull_request` / `pull_request_target` / `merge_group` event payload
+/// the mirror needs.
 #[derive(Debug, Deserialize)]
 struct Event {
     #[serde(default)]
     pull_request: Option<EventPull>,
+    #[serde(default)]
+    merge_group: Option<EventMergeGroup>,
     #[serde(default)]
     repository: Option<EventRepository>,
 }
@@ -88,13 +92,53 @@ struct EventPull {
     base: CommitRef,
 }
 
+/// A merge queue entry: the commit the queue tests, and the branch it would merge into
+/// (`refs/heads/main`).
+#[derive(Debug, Deserialize)]
+struct EventMergeGroup {
+    head_sha: String,
+    base_ref: String,
+}
+
 #[derive(Debug, Deserialize)]
 struct EventRepository {
     #[serde(default)]
     default_branch: Option<String>,
 }
 
-/// Sets main's current health on one pull request's head.
+/// The one head the mirror gates.
+enum Target {
+    /// `base` is unknown when both `--pr-number` and `--head-sha` were given.
+    PullRequest {
+        number: u64,
+        sha: String,
+        base: Option<String>,
+    },
+    MergeGroup {
+        head_sha: String,
+        base_ref: String,
+    },
+}
+
+impl Target {
+    fn name(&self) -> String {
+        match self {
+            Target::PullRequest { number, .. } => format!("pull request #{number}"),
+            Target::MergeGroup { head_sha, .. } => format!("merge queue commit {head_sha}"),
+        }
+    }
+
+    fn base_branch(&self) -> Option<&str> {
+        match self {
+            Target::PullRequest { base, .. } => base.as_deref(),
+            Target::MergeGroup { base_ref, .. } => {
+                Some(base_ref.strip_prefix("refs/heads/").unwrap_or(base_ref))
+            }
+        }
+    }
+}
+
+/// Sets main's current health on one pull request's head, or on a merge queue entry's.
 async fn mirror(args: &GateArgs, ci: &CiEnv, gate: &Gate<'_>, progress: &Progress) -> anyhow::Result<Report> {
     let event = match &ci.event_path {
         Some(path) if args.pr_number.is_none() => {
@@ -110,31 +154,46 @@ async fn mirror(args: &GateArgs, ci: &CiEnv, gate: &Gate<'_>, progress: &Progres
     let default_branch =
         event.as_ref().and_then(|e| e.repository.as_ref()).and_then(|r| r.default_branch.clone());
     let branch = args.main_branch.clone().or(default_branch).unwrap_or_else(|| "main".to_owned());
-    let (number, sha, base) = match (args.pr_number, &args.head_sha, event.and_then(|e| e.pull_request)) {
-        (Some(number), Some(sha), _) => (number, sha.clone(), None),
+    let target = match (args.pr_number, &args.head_sha, event) {
+        (Some(number), Some(sha), _) => Target::PullRequest { number, sha: sha.clone(), base: None },
         (Some(number), None, _) => {
             let pr: PullRequest = gate.api.get(&gate.api.repo_path(&format!("/pulls/{number}"))).await?;
-            (number, pr.head.sha, Some(pr.base.git_ref))
+            Target::PullRequest { number, sha: pr.head.sha, base: Some(pr.base.git_ref) }
         }
-        (None, _, Some(pr)) => (pr.number, pr.head.sha, Some(pr.base.git_ref)),
-        (None, _, None) => {
-            anyhow::bail!("no pull request: pass `--pr-number`, or run on a `pull_request` event")
+        (None, _, Some(Event { pull_request: Some(pr), .. })) => {
+            Target::PullRequest { number: pr.number, sha: pr.head.sha, base: Some(pr.base.git_ref) }
         }
+        (None, _, Some(Event { merge_group: Some(group), .. })) => {
+            Target::MergeGroup { head_sha: group.head_sha, base_ref: group.base_ref }
+        }
+        (None, _, _) => anyhow::bail!(
+            "no pull request or merge queue entry: pass `--pr-number`, or run on a \
+             `pull_request_target`, `pull_request` or `merge_group` event"
+        ),
     };
     let mut report = Report { context: gate.context.to_owned(), ..Report::default() };
-    if base.as_deref().is_some_and(|b| b != branch) {
-        report.note = Some(format!("pull request #{number} is not into `{branch}`; nothing to gate"));
+    if target.base_branch().is_some_and(|b| b != branch) {
+        report.note = Some(format!("{} is not into `{branch}`; nothing to gate", target.name()));
         return Ok(report);
     }
     let (state, description, target_url) =
         gate::main_health(gate.api, &branch, &args.status_context, &args.gate_context).await?;
-    progress.info(&format!("pull request #{number}: {description}"));
+    progress.info(&format!("{}: {description}", target.name()));
     let status = NewStatus {
         state,
         context: gate.context,
         description: &description,
         target_url: target_url.as_deref(),
     };
-    gate.set_all(&[Head { number, sha }], &status, &mut report).await;
+    match target {
+        Target::PullRequest { number, sha, .. } => {
+            gate.set_all(&[Head { number, sha }], &status, &mut report).await;
+        }
+        Target::MergeGroup { head_sha, .. } => {
+            report.state = Some(state);
+            let outcome = gate.set_one(&head_sha, &status, &mut None).await;
+            report.merge_group = Some(MergeGroup { head_sha, outcome });
+        }
+    }
     Ok(report)
 }

@@ -15,7 +15,7 @@ use wiremock::matchers::{
 };
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::common::{Repo, bin, envelope, git, run_envelope};
+use crate::common::{Repo, bin, envelope, fixture, git, run_envelope};
 
 const TOKEN: &str = "ghp_pmsTestToken0123456789abcdefXYZ";
 const RUN_URL: &str = "https://github.example/o/r/actions/runs/4242";
@@ -747,5 +747,128 @@ async fn a_token_given_by_flag_or_by_github_token_never_shows() {
     );
     assert_eq!(env["smoke_result"]["stdout_tail"], "***\n");
     assert_token_hidden(&out, &[&output]);
+    server.verify().await;
+}
+
+/// A real `merge_group` payload (npm `@octokit/webhooks-examples`, trimmed), its base
+/// changed to `base_ref`, written to `dir`.
+fn merge_group_event(dir: &Path, base_ref: &str) -> (std::path::PathBuf, String) {
+    let text = std::fs::read(fixture("events/merge-group-checks-requested.json")).expect("fixture");
+    let mut event: Value = serde_json::from_slice(&text).expect("JSON");
+    event["merge_group"]["base_ref"] = json!(base_ref);
+    let head = event["merge_group"]["head_sha"].as_str().expect("head_sha").to_owned();
+    let path = dir.join("merge-group.json");
+    std::fs::write(&path, event.to_string()).expect("written");
+    (path, head)
+}
+
+fn mirror_on_merge_group(server: &MockServer, event_path: &Path) -> Output {
+    let mut cmd = bin();
+    github(&mut cmd, server).env("GITHUB_EVENT_PATH", event_path).env("GITHUB_EVENT_NAME", "merge_group");
+    cmd.args(["gate", "--pull-request"]).output().expect("binary runs")
+}
+
+#[tokio::test]
+async fn gate_pull_request_on_a_merge_group_gates_the_queue_s_commit_with_main_s_health() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let (event_path, head) = merge_group_event(tmp.path(), "refs/heads/main");
+    // Main's head judged by the smoke, red then green; then main's head judged only by the
+    // gate (the previous queue entry's commit), whose words are passed on, not nested.
+    for (main_context, main_state, main_said, gate_state, description) in [
+        (
+            "post-merge-smoke",
+            "failure",
+            "FAIL after 1.0s (exit code 1)",
+            "failure",
+            "main is red: FAIL after 1.0s (exit code 1); merges held",
+        ),
+        ("post-merge-smoke", "success", "PASS in 1.0s", "success", "main is green: PASS in 1.0s"),
+        ("main-health", "success", "main is green: PASS in 1.0s", "success", "main is green: PASS in 1.0s"),
+    ] {
+        let server = MockServer::start().await;
+        let mut main_status = combined("9".repeat(40).as_str(), &[(main_context, main_state)]);
+        main_status["statuses"][0]["description"] = json!(main_said);
+        Mock::given(method("GET"))
+            .and(path("/repos/o/r/commits/main/status"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(main_status))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/o/r/commits/{head}/status")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(combined(&head, &[("ci", "success")])))
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path(format!("/repos/o/r/statuses/{head}")))
+            .and(bearer_token(TOKEN))
+            .and(body_partial_json(json!({"state": gate_state, "context": "main-health",
+                                          "description": description, "target_url": RUN_URL})))
+            .respond_with(ResponseTemplate::new(201).set_body_json(status_reply(
+                &head,
+                gate_state,
+                "main-health",
+            )))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let out = mirror_on_merge_group(&server, &event_path);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let report = envelope(&out);
+        assert_eq!(report["state"], gate_state);
+        assert_eq!(report["merge_group"], json!({"head_sha": head, "result": "updated"}));
+        assert_eq!(report["pull_requests"], 0);
+        assert_eq!(report["updated"], json!([]));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(&format!("merge queue commit {head}: main is"))
+        );
+        assert_token_hidden(&out, &[]);
+        server.verify().await;
+    }
+}
+
+#[tokio::test]
+async fn gate_pull_request_on_a_merge_group_into_another_branch_sets_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(path_regex("^/repos/"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let tmp = tempfile::TempDir::new().unwrap();
+    let (event_path, head) = merge_group_event(tmp.path(), "refs/heads/release");
+    let out = mirror_on_merge_group(&server, &event_path);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = envelope(&out);
+    assert_eq!(report["state"], Value::Null);
+    assert_eq!(report["merge_group"], Value::Null);
+    assert_eq!(report["note"], format!("merge queue commit {head} is not into `main`; nothing to gate"));
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn gate_pull_request_on_a_malformed_merge_group_fails_with_a_reason() {
+    let server = MockServer::start().await;
+    Mock::given(path_regex("^/repos/"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let tmp = tempfile::TempDir::new().unwrap();
+    let event_path = tmp.path().join("event.json");
+    for (payload, reason) in [
+        (
+            json!({"action": "checks_requested", "merge_group": {"base_ref": "refs/heads/main"}}).to_string(),
+            "missing field `head_sha`",
+        ),
+        (json!({"action": "checks_requested"}).to_string(), "no pull request or merge queue entry"),
+        ("{\"merge_group\": ".to_owned(), "is not an event"),
+    ] {
+        std::fs::write(&event_path, payload).unwrap();
+        let out = mirror_on_merge_group(&server, &event_path);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("the gate did nothing") && stderr.contains(reason), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
     server.verify().await;
 }
