@@ -10,6 +10,8 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use crate::exec::MIN_CAPTURE_BYTES;
 
 pub const DEFAULT_TIMEOUT_SEC: u64 = 600;
+/// A week: longer is a mistake, and far-off deadlines overflow clocks.
+pub const MAX_TIMEOUT_SEC: u64 = 7 * 24 * 3600;
 pub const DEFAULT_STATUS_CONTEXT: &str = "post-merge-smoke";
 pub const DEFAULT_GATE_CONTEXT: &str = "main-health";
 pub const DEFAULT_ISSUE_LABEL: &str = "post-merge-smoke";
@@ -84,7 +86,7 @@ pub struct SmokeArgs {
     pub task_id: Option<String>,
     /// Seconds the smoke may run [default: the task file's `timeout_sec`, else 600].
     #[arg(long, env = "POST_MERGE_SMOKE_TIMEOUT", value_name = "SECONDS",
-          value_parser = clap::value_parser!(u64).range(1..=7 * 24 * 3600))]
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SEC))]
     pub timeout: Option<u64>,
     /// Seconds between SIGTERM and SIGKILL to the smoke's process group.
     #[arg(long, env = "POST_MERGE_SMOKE_KILL_GRACE", value_name = "SECONDS", default_value_t = 10,

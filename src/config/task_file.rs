@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{ConfigError, read, yaml_error};
+use crate::cli::MAX_TIMEOUT_SEC;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TaskFile {
@@ -49,9 +50,9 @@ impl TaskFile {
             return Ok(TaskFile::default());
         }
         let fields: Fields = serde_yaml_ng::from_str(yaml).map_err(|e| yaml_error(path, first_line, &e))?;
-        if fields.timeout_sec == Some(0) {
+        if fields.timeout_sec.is_some_and(|t| !(1..=MAX_TIMEOUT_SEC).contains(&t)) {
             let line = line_of(text, "timeout_sec");
-            return Err(invalid(line, "`timeout_sec` must be a positive number of seconds"));
+            return Err(invalid(line, "`timeout_sec` must be between 1 and 604800 seconds (a week)"));
         }
         let smoke_command = fields.smoke_command.filter(|c| !c.trim().is_empty());
         let task_id = fields.task_id.map(|id| match id {
@@ -160,7 +161,10 @@ mod tests {
         assert_eq!(err, "`task.md`: no YAML front matter and no fenced ```yaml block found");
 
         let err = parse("---\nsmoke_command: x\ntimeout_sec: 0\n---\n").unwrap_err().to_string();
-        assert!(err.contains("line 3") && err.contains("positive"), "{err}");
+        assert!(err.contains("line 3") && err.contains("between 1 and 604800"), "{err}");
+        let err =
+            parse("---\nsmoke_command: x\ntimeout_sec: 18446744073709551615\n---\n").unwrap_err().to_string();
+        assert!(err.contains("line 3") && err.contains("between 1 and 604800"), "{err}");
 
         let err = parse("---\nsmoke_command: [1, 2]\n---\n").unwrap_err().to_string();
         assert!(err.contains("line 2") && err.contains("smoke_command"), "{err}");

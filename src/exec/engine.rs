@@ -113,7 +113,9 @@ pub async fn run(spec: &Spec, mut echo: Option<&mut Echo>, cancel: &mut Cancel) 
     stderr.as_ref().map(widen_pipe);
     let (mut out_buf, mut err_buf) = (vec![0u8; READ_BUF], vec![0u8; READ_BUF]);
 
-    let deadline = started + spec.timeout;
+    // The engine is a library too: a timeout too large for the clock means "no timeout".
+    const A_YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+    let deadline = started.checked_add(spec.timeout).unwrap_or(started + A_YEAR);
     let mut status: Option<ExitStatus> = None;
     let mut ended_by: Option<SmokeFact> = None; // TimedOut or Cancelled
     let mut kill_at: Option<Instant> = None;
