@@ -88,6 +88,14 @@ impl Git {
         }
     }
 
+    /// Tracked files whose content differs from HEAD (staged or not); untracked files are
+    /// build output as often as not, and do not count.
+    pub async fn modified_files(&self) -> Result<Vec<String>, GitError> {
+        let out =
+            self.run(&["status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames"]).await?;
+        Ok(out.split('\0').filter(|e| e.len() > 3).map(|e| e[3..].to_owned()).collect())
+    }
+
     /// Expands a commit name (an abbreviated SHA included) to its full id; `None` when the
     /// repository has no such commit or the name is ambiguous.
     pub async fn resolve_commit(&self, name: &str) -> Option<String> {
@@ -129,6 +137,11 @@ impl Git {
             .find(|(_, name)| *name == refname)
             .map(|(sha, _)| sha.to_owned()))
     }
+}
+
+/// A full object id: 40 hex digits (SHA-1) or 64 (SHA-256).
+pub fn is_object_id(s: &str) -> bool {
+    matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Whether `dir` exists at all, to tell "not a checkout" from "no such directory".

@@ -21,13 +21,28 @@ pub struct Merge {
     pub toplevel: Option<PathBuf>,
     /// Set when the run is judged before any smoke: not a merge, or not this work tree.
     pub preflight: Option<Preflight>,
-    /// The event said this is no merge: there is nothing to be stale against.
-    pub judged_by_event: bool,
     pub culprit: Option<Culprit>,
     /// `#N` of the merged pull request, from the API or the commit message.
     pub task_id: Option<String>,
     pub changed_paths: Option<Vec<String>>,
     pub notifications: Vec<Notification>,
+}
+
+/// What is left to say when SIGINT or SIGTERM arrived while the merge was inspected.
+pub fn cancelled(wanted: Option<&str>, signal: &str) -> Merge {
+    Merge {
+        merge_commit: wanted.unwrap_or("").to_owned(),
+        toplevel: None,
+        preflight: Some(Preflight {
+            outcome: PreflightOutcome::Block,
+            code: ReasonCode::RunCancelled,
+            reason: format!("the run was cancelled ({signal} received before the smoke started)"),
+        }),
+        culprit: None,
+        task_id: None,
+        changed_paths: None,
+        notifications: Vec::new(),
+    }
 }
 
 pub async fn inspect(
@@ -49,7 +64,6 @@ pub async fn inspect(
     let mut merge = Merge {
         merge_commit: tree.merge_commit,
         toplevel: tree.toplevel,
-        judged_by_event: event_preflight.is_some(),
         preflight: event_preflight.or(tree.problem.map(|reason| Preflight {
             outcome: PreflightOutcome::Block,
             code: ReasonCode::WorktreeMismatch,

@@ -35,16 +35,22 @@ impl Redactor {
                 let name = name.as_ref().to_string_lossy();
                 is_secret_name(&name) || extra_names.iter().any(|n| n.as_str() == name)
             })
-            .map(|(_, value)| value.as_ref().as_encoded_bytes().to_vec())
+            .flat_map(|(_, value)| {
+                let value = value.as_ref().as_encoded_bytes().to_vec();
+                // Output is echoed line by line, so each line of a multi-line secret (a PEM
+                // key) is a secret of its own, as the runner masks them.
+                let lines: Vec<Vec<u8>> = value
+                    .split(|b| *b == b'\n')
+                    .map(|l| l.strip_suffix(b"\r").unwrap_or(l).to_vec())
+                    .filter(|l| l.len() < value.len())
+                    .collect();
+                std::iter::once(value).chain(lines)
+            })
             .filter(|v| v.len() >= MIN_SECRET_LEN)
             .collect();
         secrets.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         secrets.dedup();
         Redactor { secrets }
-    }
-
-    pub fn from_env(extra_names: &[String]) -> Self {
-        Self::from_vars(std::env::vars_os(), extra_names)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -143,6 +149,12 @@ mod tests {
     fn ignores_short_values_and_prefers_the_longest_secret() {
         let r = redactor(&[("A_TOKEN", "on"), ("B_TOKEN", "abcd"), ("C_TOKEN", "abcdef")], &[]);
         assert_eq!(r.str("on abcdef abcd"), "on *** ***");
+    }
+
+    #[test]
+    fn masks_each_line_of_a_multi_line_secret() {
+        let r = redactor(&[("TLS_KEY", "-----BEGIN KEY-----\r\nabcdefghijklmnop\n-----END KEY-----")], &[]);
+        assert_eq!(r.str("line: abcdefghijklmnop\n-----END KEY-----\n"), "line: ***\n***\n");
     }
 
     #[test]

@@ -47,7 +47,11 @@ pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Pro
     let api = github_api::optional_client(&args.github.api, ci);
 
     let wanted = args.commit.merge_commit.as_deref().or(ci.sha.as_deref());
-    let merge = merge::inspect(&git, api.as_ref(), ci, wanted, &main_branch, progress).await;
+    // Git and the API may hang on a network; a cancelled run must still write its verdict.
+    let merge = tokio::select! {
+        merge = merge::inspect(&git, api.as_ref(), ci, wanted, &main_branch, progress) => merge,
+        request = cancel.changed() => merge::cancelled(wanted, request.signal),
+    };
     let smoke_dir = args.commit.workdir.clone().or_else(|| merge.toplevel.clone()).unwrap_or(workdir);
     let (resolution, preflight) = choose_command(args, &merge, &smoke_dir);
     let timeout_sec = args.smoke.timeout.or(resolution.timeout_sec).unwrap_or(DEFAULT_TIMEOUT_SEC);
@@ -60,12 +64,18 @@ pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Pro
     };
     let smoke = outcome.as_ref().map_or(SmokeFact::NotDefined, |o| o.fact.clone());
     let cancelled = matches!(smoke, SmokeFact::Cancelled(_));
-    let (stale, main_head) = if args.commit.skip_stale_check || cancelled || merge.judged_by_event {
-        // A cancelled run has seconds left to write its envelope; no network round trip.
-        // A run the event already judged merged nothing, so "main moved past it" means nothing.
+    let (stale, main_head) = if args.commit.skip_stale_check || cancelled || merge.preflight.is_some() {
+        // A cancelled run has seconds left to write its envelope: no network round trip. A run
+        // judged before any smoke (no merge, or not this work tree) has nothing to be stale.
         (StaleFact::Skipped, None)
+    } else if let Some(request) = cancel.requested() {
+        // Asked to stop just as the smoke ended: its verdict stands, but no green one.
+        (StaleFact::Cancelled(format!("{} received", request.signal)), None)
     } else {
-        stale::check(&git, api.as_ref(), &args.commit.remote, &main_branch, &merge.merge_commit).await
+        tokio::select! {
+            checked = stale::check(&git, api.as_ref(), &args.commit.remote, &main_branch, &merge.merge_commit) => checked,
+            request = cancel.changed() => (StaleFact::Cancelled(format!("{} received", request.signal)), None),
+        }
     };
 
     let ran = preflight.is_none() && resolution.smoke.is_some();
@@ -74,7 +84,7 @@ pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Pro
     let stale_check = match facts.stale {
         StaleFact::Fresh | StaleFact::Stale => StaleCheck::Checked,
         StaleFact::Skipped => StaleCheck::Skipped,
-        StaleFact::Unavailable(_) => StaleCheck::Unavailable,
+        StaleFact::Unavailable(_) | StaleFact::Cancelled(_) => StaleCheck::Unavailable,
     };
     let mut envelope = Envelope {
         schema_version: SCHEMA_VERSION,
@@ -130,7 +140,8 @@ fn choose_command(args: &RunArgs, merge: &Merge, smoke_dir: &Path) -> (Resolutio
         argv: &args.argv,
         task_file: args.smoke.task_file.as_deref(),
         registry: args.smoke.registry.as_deref(),
-        default_registry: Some(smoke_dir.join(DEFAULT_REGISTRY)),
+        // The repository's registry, even when the smoke runs in a subfolder (`--workdir`).
+        default_registry: Some(merge.toplevel.as_deref().unwrap_or(smoke_dir).join(DEFAULT_REGISTRY)),
         task_id: args.smoke.task_id.as_deref(),
         commit_task_id: merge.task_id.clone(),
         changed_paths: merge.changed_paths.as_deref(),
@@ -170,8 +181,17 @@ async fn run_smoke(
         kill_grace: Duration::from_secs(args.smoke.kill_grace),
         capture_bytes: usize::try_from(args.smoke.capture_bytes).unwrap_or(usize::MAX),
     };
-    let mut echo = (!args.smoke.quiet).then(|| Echo::new(Arc::clone(progress.redactor()), fence(ci)));
+    let mut echo = (!args.smoke.quiet).then(|| Echo::new(Arc::clone(progress.redactor())));
+    // Inside Actions, nothing the smoke prints (echoed, or written to our stderr through
+    // /proc) may be read as a workflow command; the fence stands until its tree is gone.
+    let fence = ci.github_actions.then(crate::random::token);
+    if let Some(token) = &fence {
+        progress.line(&format!("::stop-commands::{token}"));
+    }
     let outcome = exec::run(&spec, echo.as_mut(), cancel).await;
+    if let Some(token) = &fence {
+        progress.line(&format!("::{token}::"));
+    }
     if outcome.leaked {
         progress.warn("the smoke left processes holding its output open; they were killed");
     }
@@ -191,9 +211,4 @@ fn own_variables() -> Vec<std::ffi::OsString> {
             name.starts_with("POST_MERGE_SMOKE_") || FILE_COMMANDS.contains(&name.as_ref())
         })
         .collect()
-}
-
-/// A fresh random token for `::stop-commands::`, inside GitHub Actions only.
-fn fence(ci: &CiEnv) -> Option<String> {
-    ci.github_actions.then(crate::random::token)
 }

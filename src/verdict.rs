@@ -48,6 +48,8 @@ pub enum StaleFact {
     Skipped,
     /// The check could not be made; the sentence says why.
     Unavailable(String),
+    /// The binary was asked to stop while it checked.
+    Cancelled(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,15 +91,19 @@ pub fn decide(facts: &Facts) -> Verdict {
             reason_codes.push(ReasonCode::MainHeadStale);
             summary.push_str("; main moved past the merge commit while it ran");
         }
-        StaleFact::Unavailable(why) => {
+        StaleFact::Unavailable(why) | StaleFact::Cancelled(why) => {
+            let (code, what) = match facts.stale {
+                StaleFact::Cancelled(_) => (ReasonCode::RunCancelled, "; cancelled during the stale check: "),
+                _ => (ReasonCode::StaleCheckUnavailable, "; stale check unavailable: "),
+            };
             // A gate fails closed: what would have let merges continue now holds them.
             if matches!(status, Status::Pass | Status::Skipped) {
                 status = Status::Blocked;
-                reason_codes.insert(0, ReasonCode::StaleCheckUnavailable);
+                reason_codes.insert(0, code);
             } else {
-                reason_codes.push(ReasonCode::StaleCheckUnavailable);
+                reason_codes.push(code);
             }
-            summary.push_str("; stale check unavailable: ");
+            summary.push_str(what);
             summary.push_str(why);
         }
     }
@@ -214,6 +220,8 @@ mod tests {
             (S::TimedOut, false, T::Stale, Timeout, false, 3, vec![PostMergeSmokeTimeout, MainHeadStale]),
             (S::TimedOut, false, unavailable(), Timeout, false, 3, vec![PostMergeSmokeTimeout, StaleCheckUnavailable]),
             (S::Cancelled("SIGINT".into()), false, T::Skipped, Blocked, false, 4, vec![RunCancelled]),
+            (S::Exited(0), false, T::Cancelled("SIGTERM".into()), Blocked, false, 4, vec![RunCancelled, PostMergeSmokePass]),
+            (S::Exited(1), false, T::Cancelled("SIGTERM".into()), Fail, false, 1, vec![PostMergeSmokeFail, RunCancelled]),
             // The missing-smoke policy: four cases of defined x dry-run.
             (S::Exited(0), true, T::Fresh, Pass, true, 0, vec![PostMergeSmokePass]),
             (S::Exited(1), true, T::Fresh, Fail, false, 1, vec![PostMergeSmokeFail]),

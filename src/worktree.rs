@@ -37,21 +37,37 @@ pub async fn check(git: &Git, workdir: &Path, wanted: Option<&str>) -> Worktree 
     };
     tree.toplevel = Some(checkout.toplevel);
     tree.shallow = checkout.shallow;
-    let Some(wanted) = wanted else {
-        tree.merge_commit = checkout.head;
-        return tree;
+    let merge_commit = match wanted {
+        None => checkout.head.clone(),
+        Some(wanted) => {
+            let resolved = if is_commit_name(wanted) { git.resolve_commit(wanted).await } else { None };
+            let Some(resolved) = resolved else {
+                tree.problem =
+                    Some(format!("the merge commit `{wanted}` is not a commit in this repository"));
+                return tree;
+            };
+            resolved
+        }
     };
-    let resolved = if is_commit_name(wanted) { git.resolve_commit(wanted).await } else { None };
-    let Some(merge_commit) = resolved else {
-        tree.problem = Some(format!("the merge commit `{wanted}` is not a commit in this repository"));
-        return tree;
+    tree.problem = if checkout.head != merge_commit {
+        Some(format!("the work tree is at {}, not at the merge commit {merge_commit}", checkout.head))
+    } else {
+        modified(git).await
     };
-    if checkout.head != merge_commit {
-        tree.problem =
-            Some(format!("the work tree is at {}, not at the merge commit {merge_commit}", checkout.head));
-    }
     tree.merge_commit = merge_commit;
     tree
+}
+
+/// A work tree with changed tracked files is not the merge commit, whatever HEAD says.
+async fn modified(git: &Git) -> Option<String> {
+    let files = git.modified_files().await.ok()?;
+    let named: Vec<String> = files.iter().take(3).map(|f| format!("`{f}`")).collect();
+    let more = match files.len().saturating_sub(named.len()) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    (!files.is_empty())
+        .then(|| format!("the work tree has changes the merge commit does not: {}{more}", named.join(", ")))
 }
 
 /// Only hex abbreviations and full ids are taken, so no input reaches git as an option or

@@ -1,6 +1,6 @@
 //! Live echo of the smoke's output into this process's stderr (the job log), with secrets
-//! masked and, inside GitHub Actions, fenced by `::stop-commands::` so the smoke cannot
-//! issue workflow commands through what it prints.
+//! masked. (Inside GitHub Actions the caller fences the whole run of the smoke with
+//! `::stop-commands::`, echo or not: the smoke can reach our stderr without us.)
 //!
 //! Output is written up to the last complete line of each read, so a secret is never split
 //! across two writes unless a single line outgrows [`MAX_PENDING`].
@@ -14,9 +14,7 @@ const MAX_PENDING: usize = 64 * 1024;
 
 pub struct Echo {
     redactor: Arc<Redactor>,
-    fence: Option<String>,
     pending: [Vec<u8>; 2],
-    started: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -26,9 +24,8 @@ pub enum Stream {
 }
 
 impl Echo {
-    /// `fence`: the random token of `::stop-commands::`, when running inside Actions.
-    pub fn new(redactor: Arc<Redactor>, fence: Option<String>) -> Self {
-        Echo { redactor, fence, pending: [Vec::new(), Vec::new()], started: false }
+    pub fn new(redactor: Arc<Redactor>) -> Self {
+        Echo { redactor, pending: [Vec::new(), Vec::new()] }
     }
 
     pub fn push(&mut self, stream: Stream, bytes: &[u8]) {
@@ -45,7 +42,7 @@ impl Echo {
         self.write(&chunk);
     }
 
-    /// Writes what is left of both streams and lifts the fence.
+    /// Writes what is left of both streams.
     pub fn finish(&mut self) {
         for i in 0..2 {
             let mut rest = std::mem::take(&mut self.pending[i]);
@@ -56,21 +53,10 @@ impl Echo {
                 self.write(&rest);
             }
         }
-        if let (true, Some(token)) = (self.started, &self.fence) {
-            let _ = writeln!(std::io::stderr(), "::{token}::");
-        }
-        self.started = false;
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut err = std::io::stderr().lock();
-        if !self.started {
-            self.started = true;
-            if let Some(token) = &self.fence {
-                let _ = writeln!(err, "::stop-commands::{token}");
-            }
-        }
         // A closed stderr must not stop the run: the envelope matters more than the echo.
-        let _ = err.write_all(&self.redactor.bytes(bytes));
+        let _ = std::io::stderr().write_all(&self.redactor.bytes(bytes));
     }
 }

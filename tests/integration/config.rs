@@ -138,3 +138,16 @@ fn a_registry_without_a_match_leaves_the_missing_smoke_policy_to_decide() {
     assert_eq!(env["decision"]["reason_codes"][0], "SMOKE_COMMAND_MISSING");
     assert_eq!(env["smoke_command_source"], "none");
 }
+
+#[test]
+fn the_default_registry_is_the_repository_s_even_with_a_workdir_below_it() {
+    let repo = Repo::new("init");
+    write(&repo, ".github/post-merge-smoke.yml", "default: pwd\n");
+    let sub = repo.dir.join("services/api");
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    let (out, env) = run_envelope(repo.run().args(["--skip-stale-check", "--workdir"]).arg(&sub));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(env["smoke_command_source"], "registry");
+    // The smoke itself runs in the work directory it was given.
+    assert_eq!(env["smoke_result"]["stdout_tail"], format!("{}\n", sub.display()));
+}

@@ -9,6 +9,7 @@ mod basics;
 mod capture;
 mod cli;
 mod config;
+mod fence;
 mod github_api;
 mod process;
 mod replay;

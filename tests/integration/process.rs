@@ -193,3 +193,38 @@ fn sigint_cancels_the_run_and_still_writes_the_envelope() {
 fn sigterm_cancels_the_run_and_still_writes_the_envelope() {
     cancel_with(Signal::SIGTERM);
 }
+
+#[test]
+fn a_cancel_while_the_remote_hangs_still_writes_the_envelope_in_time() {
+    let repo = Repo::with_origin("init");
+    // A remote whose transport never answers: git runs this instead of ssh.
+    crate::common::git(&repo.dir, &["remote", "set-url", "origin", "ssh://example.invalid/r.git"]);
+    let marker = repo.tmp.path().join("smoke-done");
+    let child = crate::common::bin_std()
+        .current_dir(&repo.dir)
+        .args(["run", "--quiet", "--command"])
+        .arg(format!("touch {}", marker.display()))
+        .env("GIT_SSH_COMMAND", "sleep 20 #")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !marker.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300)); // now inside the stale check
+    let sent = Instant::now();
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).expect("signal");
+    let out = child.wait_with_output().expect("wait");
+    assert!(sent.elapsed() < Duration::from_secs(3), "took {:?}", sent.elapsed());
+    let env = envelope(&out);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(env["status"], "BLOCKED");
+    assert_eq!(
+        env["decision"]["reason_codes"],
+        serde_json::json!(["RUN_CANCELLED", "POST_MERGE_SMOKE_PASS"])
+    );
+    assert_eq!(env["smoke_result"]["passed"], true);
+    assert_eq!(env["stale_check"], "unavailable");
+}

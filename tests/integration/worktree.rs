@@ -140,3 +140,31 @@ fn a_directory_that_is_not_a_checkout_is_blocked() {
     let reason = env["smoke_result"]["failure_reason"].as_str().unwrap_or("");
     assert!(reason.contains("does not exist"), "{reason}");
 }
+
+#[test]
+fn changed_tracked_files_are_not_the_merge_commit() {
+    let repo = Repo::new("init");
+    std::fs::write(repo.dir.join("README.md"), "edited after checkout\n").unwrap();
+    std::fs::write(repo.dir.join("untracked.log"), "build output\n").unwrap();
+    let marker = repo.tmp.path().join("ran");
+    let command = format!("touch {}", marker.display());
+    let (out, env) = run_envelope(repo.run().args(["--skip-stale-check", "--command", &command]));
+    assert_eq!((env["status"].as_str(), out.status.code()), (Some("BLOCKED"), Some(4)));
+    assert_eq!(env["decision"]["reason_codes"][0], "WORKTREE_MISMATCH");
+    let reason = env["smoke_result"]["failure_reason"].as_str().unwrap_or("");
+    assert_eq!(reason, "the work tree has changes the merge commit does not: `README.md`");
+    assert!(!marker.exists());
+    // Untracked files alone (build output) are fine.
+    git(&repo.dir, &["checkout", "--", "README.md"]);
+    let (out, _) = run_envelope(repo.run().args(["--skip-stale-check", "--command", "true"]));
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn an_unresolvable_merge_commit_is_not_called_stale() {
+    let repo = Repo::with_origin("init");
+    let (_, env) = run_envelope(repo.run().args(["--merge-commit", "deadbeef", "--command", "true"]));
+    assert_eq!(env["decision"]["reason_codes"], serde_json::json!(["WORKTREE_MISMATCH"]));
+    assert_eq!(env["stale"], false);
+    assert_eq!(env["stale_check"], "skipped");
+}
