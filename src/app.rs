@@ -50,17 +50,15 @@ pub async fn run_command(args: &RunArgs) -> i32 {
         github_actions::publish(&ci, &envelope, &pretty, report.exit_code, file_written, baseline, &progress)
     });
 
-    let failures: Vec<anyhow::Error> = file.and_then(Result::err).into_iter().chain(stdout.err()).collect();
-    if failures.is_empty() {
+    // Exit 70 only when the verdict reached no place at all (contract section 2); a closed
+    // stdout or a bad `--output` otherwise costs a warning, and the verdict's exit code stands.
+    let written = stdout.is_ok() || file_written.is_some() || published.is_some_and(|p| p.envelope_written());
+    let failures = file.and_then(Result::err).into_iter().chain(stdout.err());
+    if written {
+        failures.for_each(|e| progress.warn(&format!("{e:#}")));
         return report.exit_code;
     }
-    // Inside Actions the envelope file and the step outputs carry the verdict too, so a
-    // closed stdout or a bad `--output` costs a warning as long as one of them was written.
-    if published.is_some_and(|p| p.envelope_written()) {
-        failures.iter().for_each(|e| progress.warn(&format!("{e:#}")));
-        return report.exit_code;
-    }
-    failures.iter().for_each(|e| progress.line(&format!("post-merge-smoke: error: {e:#}")));
+    failures.for_each(|e| progress.line(&format!("post-merge-smoke: error: {e:#}")));
     exit_codes::INTERNAL
 }
 
