@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use globset::{Glob, GlobMatcher};
+use globset::{GlobBuilder, GlobMatcher};
 use serde::Deserialize;
 
 use super::{ConfigError, read, yaml_error};
@@ -25,7 +25,7 @@ struct PathEntry {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping with `default`, `tasks` and `paths`")]
 struct Raw {
     #[serde(default)]
     default: Option<String>,
@@ -36,7 +36,7 @@ struct Raw {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping with `glob` and `command`")]
 struct RawPath {
     glob: String,
     command: String,
@@ -64,7 +64,10 @@ impl Registry {
             .paths
             .into_iter()
             .map(|p| {
-                let matcher = Glob::new(&p.glob)
+                // `*` stays within one folder, as in .gitignore; `**` crosses folders.
+                let matcher = GlobBuilder::new(&p.glob)
+                    .literal_separator(true)
+                    .build()
                     .map_err(|e| ConfigError::Invalid {
                         path: path.to_owned(),
                         line: text.lines().position(|l| l.contains(&p.glob)).map(|i| i + 1),
@@ -124,6 +127,20 @@ paths:
         );
         assert_eq!(r.lookup(None, Some(&["docs/x.md".to_owned()])).map(|m| m.1), Some(Match::Default));
         assert_eq!(r.lookup(None, None).map(|m| m.1), Some(Match::Default));
+    }
+
+    #[test]
+    fn a_single_star_stays_within_one_folder() {
+        let r =
+            Registry::parse(Path::new("r.yml"), "paths:\n  - glob: \"src/*\"\n    command: top\n").unwrap();
+        assert_eq!(r.lookup(None, Some(&["src/a.rs".to_owned()])).map(|m| m.0), Some("top"));
+        assert_eq!(r.lookup(None, Some(&["src/a/b.rs".to_owned()])), None);
+    }
+
+    #[test]
+    fn messages_name_what_was_expected_not_rust_types() {
+        let err = Registry::parse(Path::new("r.yml"), "just a string\n").unwrap_err().to_string();
+        assert!(err.contains("a mapping with `default`, `tasks` and `paths`"), "{err}");
     }
 
     #[test]

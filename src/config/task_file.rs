@@ -17,6 +17,7 @@ pub struct TaskFile {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a mapping with `smoke_command`, and optionally `task_id` and `timeout_sec`")]
 struct Fields {
     #[serde(default)]
     smoke_command: Option<String>,
@@ -28,7 +29,7 @@ struct Fields {
 
 /// `task_id: 2512` is as natural to write as `task_id: "task-2512"`.
 #[derive(Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a string or a number")]
 enum TaskId {
     Text(String),
     Number(u64),
@@ -165,6 +166,9 @@ mod tests {
         let err =
             parse("---\nsmoke_command: x\ntimeout_sec: 18446744073709551615\n---\n").unwrap_err().to_string();
         assert!(err.contains("line 3") && err.contains("between 1 and 604800"), "{err}");
+
+        let err = parse("---\n- a list\n---\n").unwrap_err().to_string();
+        assert!(err.contains("expected a mapping with `smoke_command`"), "{err}");
 
         let err = parse("---\nsmoke_command: [1, 2]\n---\n").unwrap_err().to_string();
         assert!(err.contains("line 2") && err.contains("smoke_command"), "{err}");
