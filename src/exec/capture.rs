@@ -110,7 +110,7 @@ fn lossy_prefix(bytes: &[u8], budget: usize) -> (String, usize) {
     let mut used = 0;
     for chunk in bytes.utf8_chunks() {
         let valid = chunk.valid();
-        let take = floor_char_boundary(valid, budget - text.len());
+        let take = valid.floor_char_boundary(budget - text.len());
         text.push_str(&valid[..take]);
         used += take;
         let invalid = chunk.invalid();
@@ -158,7 +158,7 @@ fn lossy_suffix(bytes: &[u8], budget: usize) -> (String, usize) {
         }
         if raw == text.len() {
             // Valid text: keep its last characters that fit.
-            let start = ceil_char_boundary(text, text.len() - (budget - len));
+            let start = text.ceil_char_boundary(text.len() - (budget - len));
             kept.push(&text[start..]);
             used += text.len() - start;
         }
@@ -166,22 +166,6 @@ fn lossy_suffix(bytes: &[u8], budget: usize) -> (String, usize) {
     }
     kept.reverse();
     (kept.concat(), used)
-}
-
-fn floor_char_boundary(s: &str, at: usize) -> usize {
-    let mut at = at.min(s.len());
-    while !s.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
-}
-
-fn ceil_char_boundary(s: &str, at: usize) -> usize {
-    let mut at = at.min(s.len());
-    while !s.is_char_boundary(at) {
-        at += 1;
-    }
-    at
 }
 
 fn is_utf8_continuation(b: u8) -> bool {
