@@ -8,7 +8,7 @@
    `true`, mean of many runs.
 
 Usage: scripts/bench.py [--bytes N] [--runs N]   (builds the release binary first)
-Peak RSS is the largest single process of the measured command's tree, from wait4.
+Peak RSS is the largest VmHWM of any one process in the measured command's tree.
 """
 
 import argparse
@@ -22,27 +22,59 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "post-merge-smoke")
 
 
-def measure(argv, cwd):
-    """Wall time and peak RSS (KiB) of one run. posix_spawn copies none of Python's memory
-    into the child, and wait4 reports the largest RSS in the child's own tree."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    actions = [(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)]
-    here = os.getcwd()
-    os.chdir(cwd)
+def tree_of(root):
+    """The pids of `root` and its descendants, from /proc."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return tree
+
+
+def vm_hwm_kib(pid):
     try:
-        start = time.perf_counter()
-        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=actions)
-        _, _, usage = os.wait4(pid, 0)
-        wall = time.perf_counter() - start
-    finally:
-        os.chdir(here)
-        os.close(devnull)
-    return wall, usage.ru_maxrss
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def wall(argv, cwd):
+    start = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def peak_rss_kib(argv, cwd):
+    """The largest peak RSS (VmHWM) of any one process of the command's tree, sampled while
+    it runs, in a run of its own so the sampling does not slow the timed runs. (getrusage
+    would report the launcher's size: exec records the old address space's peak.)"""
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while proc.poll() is None:
+        for pid in tree_of(proc.pid):
+            peak = max(peak, vm_hwm_kib(pid))
+        time.sleep(0.002)
+    return peak
 
 
 def best_of(n, argv, cwd):
-    runs = [measure(argv, cwd) for _ in range(n)]
-    return min(r[0] for r in runs), max(r[1] for r in runs)
+    """The fastest of n timed runs, and the peak RSS of one more."""
+    return min(wall(argv, cwd) for _ in range(n)), peak_rss_kib(argv, cwd)
 
 
 def mean_wall(n, argv, cwd):

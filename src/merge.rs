@@ -77,8 +77,13 @@ pub async fn inspect(
     if merge.preflight.is_some() {
         return merge;
     }
-    let message = git.commit_message(&merge.merge_commit).await.ok();
-    let message_pr = message.as_deref().and_then(culprit::pr_number_from_message);
+    let push: Option<&PushEvent> = push.as_ref().and_then(|p| p.as_ref().ok());
+    let (message, changed) = tokio::join!(
+        git.commit_message(&merge.merge_commit),
+        changed_paths::find(git, api, push, &merge.merge_commit, tree.shallow)
+    );
+    merge.changed_paths = changed;
+    let message_pr = message.ok().as_deref().and_then(culprit::pr_number_from_message);
     if let Some(api) = api {
         let found = github_api::culprit(api, &merge.merge_commit, main_branch, message_pr).await;
         merge.notifications.push(github_api::notification(
@@ -89,7 +94,5 @@ pub async fn inspect(
         merge.culprit = found.ok().flatten();
     }
     merge.task_id = merge.culprit.as_ref().map(|c| c.number).or(message_pr).map(|n| format!("#{n}"));
-    let push: Option<&PushEvent> = push.as_ref().and_then(|p| p.as_ref().ok());
-    merge.changed_paths = changed_paths::find(git, api, push, &merge.merge_commit, tree.shallow).await;
     merge
 }

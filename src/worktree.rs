@@ -23,7 +23,9 @@ pub async fn check(git: &Git, workdir: &Path, wanted: Option<&str>) -> Worktree 
         shallow: false,
         problem: None,
     };
-    let checkout = match git.checkout().await {
+    // Independent questions, asked at once: each git process costs start-up time.
+    let (checkout, modified) = tokio::join!(git.checkout(), modified(git));
+    let checkout = match checkout {
         Ok(checkout) => checkout,
         Err(e) => {
             tree.problem = Some(match git.toplevel().await {
@@ -52,7 +54,7 @@ pub async fn check(git: &Git, workdir: &Path, wanted: Option<&str>) -> Worktree 
     tree.problem = if checkout.head != merge_commit {
         Some(format!("the work tree is at {}, not at the merge commit {merge_commit}", checkout.head))
     } else {
-        modified(git).await
+        modified
     };
     tree.merge_commit = merge_commit;
     tree
