@@ -168,10 +168,10 @@ impl Gate<'_> {
         last_write: &mut Option<Instant>,
     ) -> Outcome {
         // If the current state cannot be read, write anyway: a status write is harmless.
-        if let Ok(Some(current)) = commit_status::latest(self.api, sha, self.context).await {
-            if current.state == status.state {
-                return Outcome::Already;
-            }
+        if let Ok(Some(current)) = commit_status::latest(self.api, sha, self.context).await
+            && current.state == status.state
+        {
+            return Outcome::Already;
         }
         if let Some(last) = *last_write {
             tokio::time::sleep_until(last + self.interval).await;
