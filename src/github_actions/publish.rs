@@ -88,10 +88,10 @@ pub fn publish(
         None => progress.warn("`GITHUB_OUTPUT` is not set; no step outputs were written"),
     }
 
-    if let Some(file) = &ci.step_summary_file {
-        if let Err(e) = append(file, &summary(envelope, exit_code)) {
-            progress.warn(&format!("cannot write the step summary to `{}`: {e}", file.display()));
-        }
+    if let Some(file) = &ci.step_summary_file
+        && let Err(e) = append(file, &summary(envelope, exit_code))
+    {
+        progress.warn(&format!("cannot write the step summary to `{}`: {e}", file.display()));
     }
 
     if let Some(line) = annotation(envelope) {
