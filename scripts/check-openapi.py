@@ -1035,7 +1035,6 @@ def collect_served(src: Source) -> list[Served]:
         found = chain_around(src, m.start(), fn)
         if found is None:
             # A `Respond` impl: mounted where `Name(...)` is the responder.
-            impl = re.search(r"impl\s+Respond\s+for\s+(\w+)", src.text[:fn.start][::-1][:0] or src.text[:fn.start])
             impls = list(re.finditer(r"impl\s+Respond\s+for\s+(\w+)", src.text[:fn.start]))
             if not impls:
                 R.error(f"{where}: cannot find the mock serving this body")
