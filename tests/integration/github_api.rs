@@ -75,16 +75,23 @@ fn pull(number: u64, head_sha: &str, merged: Option<&str>, base: &str) -> Value 
     })
 }
 
-fn status_reply(sha: &str, state: &str, context: &str) -> Value {
+/// A status as the combined-status listing shows it (no `creator` there).
+fn simple_status(sha: &str, state: &str, context: &str) -> Value {
     json!({"url": format!("https://api.github.example/repos/o/r/statuses/{sha}"), "id": 1,
            "node_id": "MDY6U3RhdHVzMQ==", "state": state, "description": "x", "target_url": RUN_URL,
-           "context": context, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
-           "creator": user("github-actions[bot]")})
+           "context": context, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"})
+}
+
+/// A status as `POST /statuses/{sha}` answers it.
+fn status_reply(sha: &str, state: &str, context: &str) -> Value {
+    let mut status = simple_status(sha, state, context);
+    status["creator"] = user("github-actions[bot]");
+    status
 }
 
 fn combined(sha: &str, statuses: &[(&str, &str)]) -> Value {
     let statuses: Vec<Value> =
-        statuses.iter().map(|(context, state)| status_reply(sha, state, context)).collect();
+        statuses.iter().map(|(context, state)| simple_status(sha, state, context)).collect();
     let state = statuses.first().map_or(json!("pending"), |s| s["state"].clone());
     json!({"state": state, "statuses": statuses, "sha": sha, "total_count": statuses.len(),
            "commit_url": format!("https://api.github.example/repos/o/r/commits/{sha}"),
