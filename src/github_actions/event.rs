@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::envelope::ReasonCode;
+use crate::git::is_object_id;
 use crate::verdict::{Preflight, PreflightOutcome};
 
 /// The fields of a push payload this tool uses; the rest of the payload is ignored.
@@ -42,6 +43,7 @@ pub struct PushEvent {
 
 /// Recorded as GitHub sent it; no decision rests on it, so its fields are optional.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(expecting = "`head_commit` as GitHub sends it: a JSON object with `id` and `message`, or null")]
 pub struct HeadCommit {
     #[serde(default)]
     pub id: Option<String>,
@@ -69,8 +71,11 @@ pub enum PayloadError {
 }
 
 /// The payload exactly as GitHub writes it; every field optional so a missing one gets a
-/// message that names it instead of serde's generic one.
+/// message that names it instead of serde's generic one. `expecting` keeps the Rust type
+/// out of the message when the document is not an object at all.
 #[derive(Deserialize)]
+#[serde(expecting = "a push event payload: a JSON object with `ref`, `before`, `after`, `created`, \
+                     `deleted`, `forced` and `head_commit`")]
 struct RawPush {
     #[serde(rename = "ref")]
     git_ref: Option<String>,
@@ -176,11 +181,6 @@ pub fn is_null_sha(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b == b'0')
 }
 
-/// A full SHA-1 or SHA-256 object id.
-fn is_object_id(s: &str) -> bool {
-    matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,7 +273,19 @@ mod tests {
 
         let err = |path: &Path| read_push_event(Some(path)).expect_err("invalid").to_string();
         assert!(err(&file("bad.json", "{\"ref\": ")).contains("bad.json` is not a push event"));
-        assert!(err(&file("list.json", "[]")).contains("is not a push event"));
+        let list = err(&file("list.json", "[]"));
+        assert!(list.contains("is not a push event"), "{list}");
+        assert!(
+            list.contains("expected a push event payload: a JSON object with `ref`, `before`, `after`"),
+            "{list}"
+        );
+        assert!(!list.contains("RawPush") && !list.contains("struct"), "{list}");
+        let head = err(&file(
+            "head.json",
+            &format!(r#"{{"ref":"refs/heads/main","before":"{A}","after":"{A}","head_commit":"{A}"}}"#),
+        ));
+        assert!(head.contains("expected `head_commit` as GitHub sends it: a JSON object"), "{head}");
+        assert!(!head.contains("HeadCommit"), "{head}");
         assert!(
             err(&file("noafter.json", &format!(r#"{{"ref":"refs/heads/main","before":"{A}"}}"#)))
                 .ends_with("has no `after`")

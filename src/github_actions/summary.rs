@@ -3,8 +3,9 @@
 //!
 //! Whatever the smoke printed or the envelope holds, the report stays well formed and
 //! small: free text has every ASCII punctuation character backslash-escaped (so it can form
-//! no Markdown or HTML), output sits in fences longer than any backtick run inside it, and
-//! the whole stays under [`SUMMARY_LIMIT`].
+//! no Markdown or HTML), a URL becomes a link only when it is `http(s)` and its destination
+//! is percent-encoded down to characters that cannot leave it, output sits in fences longer
+//! than any backtick run inside it, and the whole stays under [`SUMMARY_LIMIT`].
 
 use std::fmt::Write;
 
@@ -53,7 +54,9 @@ fn render(env: &Envelope, exit_code: i32, with_output: bool) -> String {
     if let Some(culprit) = &env.culprit {
         let title = culprit.title.as_deref().map(text).unwrap_or_default();
         let by = culprit.author.as_deref().map(|a| format!(" by {}", text(a))).unwrap_or_default();
-        row("Pull request", format!("\\#{} {title}{by}", culprit.number));
+        let number = format!("\\#{}", culprit.number);
+        let number = culprit.url.as_deref().and_then(|url| link(&number, url)).unwrap_or(number);
+        row("Pull request", format!("{number} {title}{by}"));
     }
     let main = env.main_head.as_deref().map(code).unwrap_or_else(|| "unknown".to_owned());
     let stale = if env.stale { ", **main moved past the merge commit**" } else { "" };
@@ -69,7 +72,7 @@ fn render(env: &Envelope, exit_code: i32, with_output: bool) -> String {
         row("Escalation", format!("`{}` {}", escalation.kind, code(&escalation.fingerprint)));
     }
     if let Some(url) = &env.ci.run_url {
-        row("Run", text(url));
+        row("Run", link(&text(url), url).unwrap_or_else(|| text(url)));
     }
     md.push('\n');
 
@@ -104,6 +107,28 @@ fn text(s: &str) -> String {
         }
     }
     out
+}
+
+/// `[label](url)` for an `http(s)` URL, `label` being Markdown already made safe. The
+/// destination keeps only characters that can end neither it nor the table cell (no
+/// parentheses, angle brackets, `|`, backslashes, quotes, spaces or newlines); any other
+/// byte is percent-encoded. Anything but `http(s)` is no link: `None`.
+fn link(label: &str, url: &str) -> Option<String> {
+    let scheme_ends = url.find("://")?;
+    if !["http", "https"].contains(&url[..scheme_ends].to_ascii_lowercase().as_str())
+        || url.len() > FIELD_BYTES
+    {
+        return None;
+    }
+    let mut destination = String::with_capacity(url.len());
+    for b in url.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:/?#@!$&'*+,;=%".contains(&b) {
+            destination.push(char::from(b));
+        } else {
+            let _ = write!(destination, "%{b:02X}");
+        }
+    }
+    Some(format!("[{label}]({destination})"))
 }
 
 /// An inline code span that its content cannot close, safe inside a table cell.
@@ -188,6 +213,26 @@ mod tests {
     #[test]
     fn text_cannot_form_markup() {
         assert_eq!(text("<b>x</b> | [a](b)\n#1"), "\\<b\\>x\\<\\/b\\> \\| \\[a\\]\\(b\\) \\#1");
+    }
+
+    #[test]
+    fn urls_are_links_and_cannot_leave_their_destination() {
+        let run = "https://github.com/o/r/actions/runs/1/attempts/2";
+        assert_eq!(
+            link(&text(run), run).as_deref(),
+            Some(
+                "[https\\:\\/\\/github\\.com\\/o\\/r\\/actions\\/runs\\/1\\/attempts\\/2]\
+                 (https://github.com/o/r/actions/runs/1/attempts/2)"
+            )
+        );
+        assert_eq!(
+            link("x", "https://e.com/a) [b](javascript:c) |<d>\"\\\n`é").as_deref(),
+            Some("[x](https://e.com/a%29%20%5Bb%5D%28javascript:c%29%20%7C%3Cd%3E%22%5C%0A%60%C3%A9)")
+        );
+        for not_a_link in ["javascript:alert(1)", "data:text/html,x", "//e.com", "ftp://e.com", "e.com"] {
+            assert_eq!(link("x", not_a_link), None, "{not_a_link}");
+        }
+        assert!(link("x", "HTTPS://e.com").is_some());
     }
 
     #[test]

@@ -124,7 +124,7 @@ impl Steps<'_> {
 
     async fn commit_status(&self, report: &Report) -> Result<(), String> {
         let envelope = &report.envelope;
-        if !is_full_sha(&envelope.merge_commit) {
+        if !crate::git::is_object_id(&envelope.merge_commit) {
             return Err(format!("no status set: `{}` is not a resolved commit", envelope.merge_commit));
         }
         let description = commit_status::description(envelope);
@@ -149,8 +149,4 @@ pub fn notification(kind: &str, progress: &Progress, error: Option<&impl ToStrin
         progress.warn(&format!("GitHub {}: {error}", kind.replace('_', " ")));
     }
     Notification { kind: kind.to_owned(), ok: error.is_none(), error }
-}
-
-fn is_full_sha(s: &str) -> bool {
-    s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }

@@ -231,6 +231,11 @@ fn pass_writes_every_output_in_the_runners_format() {
     assert!(summary.contains("post-merge smoke: PASS"), "{summary}");
     assert!(summary.contains(&repo.head()));
     assert!(summary.contains("Follow-on merges may continue."));
+    // The run URL is a link; its label is escaped text.
+    assert!(
+        summary.contains("](https://github.com/octo/widgets/actions/runs/4242) |"),
+        "the run URL is a link:\n{summary}"
+    );
     assert!(!stderr(&out).contains("::error"), "no annotation on PASS:\n{}", stderr(&out));
 }
 
@@ -346,6 +351,71 @@ fn a_smoke_writing_the_output_file_anyway_is_rolled_back() {
     assert_eq!(outputs["status"], "FAIL");
     assert_eq!(outputs["allow-continuation"], "false");
     assert!(!outputs.contains_key("unterminated"));
+}
+
+/// The regression: the smoke found the runner's other file commands under `RUNNER_TEMP` and
+/// appended `BASH_ENV` to `$GITHUB_ENV`, so the action's last step would run a script of
+/// its choosing before `exit "$PMS_EXIT_CODE"` and could turn a FAIL green.
+#[test]
+fn a_smoke_writing_env_path_state_or_summary_anyway_is_rolled_back() {
+    let (repo, step) = repo_at_main();
+    let commands = step.runner_temp.join("_runner_file_commands");
+    std::fs::create_dir_all(&commands).expect("mkdir");
+    let env_file = commands.join("set_env_1");
+    let path_file = commands.join("add_path_1");
+    let state_file = commands.join("save_state_1");
+    // An earlier step of the job may have written some; that survives.
+    std::fs::write(&env_file, "EARLIER=kept\n").expect("write");
+    std::fs::write(&path_file, "").expect("write");
+    std::fs::write(&state_file, "earlier=kept\n").expect("write");
+    let smoke = format!(
+        r#"
+dir="$RUNNER_TEMP/_runner_file_commands"
+printf 'echo injected; exit 0\n' > "$RUNNER_TEMP/x.sh"
+echo "BASH_ENV=$RUNNER_TEMP/x.sh" >> "$dir"/set_env_*
+echo "$RUNNER_TEMP" >> "$dir"/add_path_*
+printf 'forged=state\n' > "$dir"/save_state_*
+echo '### ✅ post-merge smoke: PASS' >> '{}'
+exit 1
+"#,
+        step.summary.display()
+    );
+    let (out, env) = run(step
+        .command(&repo, "refs/heads/main")
+        .env("GITHUB_ENV", &env_file)
+        .env("GITHUB_PATH", &path_file)
+        .env("GITHUB_STATE", &state_file)
+        .args(["--command", &smoke]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(env["status"], "FAIL");
+
+    assert_eq!(std::fs::read_to_string(&env_file).expect("read"), "EARLIER=kept\n");
+    assert_eq!(std::fs::read_to_string(&path_file).expect("read"), "");
+    assert_eq!(std::fs::read_to_string(&state_file).expect("read"), "earlier=kept\n");
+    let summary = step.summary_text();
+    assert!(summary.starts_with("### ❌ post-merge smoke: FAIL"), "{summary}");
+    assert!(!summary.lines().any(|l| l.starts_with("### ✅")), "{summary}");
+    assert_eq!(step.outputs()["status"], "FAIL");
+
+    let warnings: Vec<String> = command_lines(&stderr(&out))
+        .into_iter()
+        .filter(|l| l.starts_with("::warning title=post-merge-smoke::the smoke "))
+        .collect();
+    for (what, variable) in [
+        ("appended", "GITHUB_ENV"),
+        ("appended", "GITHUB_PATH"),
+        ("rewrote", "GITHUB_STATE"),
+        ("appended", "GITHUB_STEP_SUMMARY"),
+    ] {
+        let want = format!("the smoke {what}");
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains(&want) && w.contains(&format!("`${variable}`; that was undone"))),
+            "no warning for {variable}: {warnings:#?}"
+        );
+    }
+    assert_eq!(warnings.len(), 4, "{warnings:#?}");
 }
 
 #[test]
