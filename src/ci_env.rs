@@ -19,6 +19,10 @@ pub struct CiEnv {
     pub runner_temp: Option<PathBuf>,
     pub output_file: Option<PathBuf>,
     pub step_summary_file: Option<PathBuf>,
+    /// `GITHUB_ENV`, `GITHUB_PATH`, `GITHUB_STATE`: only guarded against the smoke.
+    pub env_file: Option<PathBuf>,
+    pub path_file: Option<PathBuf>,
+    pub state_file: Option<PathBuf>,
 }
 
 impl CiEnv {
@@ -42,6 +46,9 @@ impl CiEnv {
             runner_temp: var("RUNNER_TEMP").map(PathBuf::from),
             output_file: var("GITHUB_OUTPUT").map(PathBuf::from),
             step_summary_file: var("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+            env_file: var("GITHUB_ENV").map(PathBuf::from),
+            path_file: var("GITHUB_PATH").map(PathBuf::from),
+            state_file: var("GITHUB_STATE").map(PathBuf::from),
         }
     }
 

@@ -200,7 +200,8 @@ async fn run_smoke(
 
 /// The tool's own variables (its token among them) are not the smoke's business, and
 /// neither are the runner's file commands: the smoke must not set this step's outputs,
-/// environment or path (what it writes to `$GITHUB_OUTPUT` anyway is rolled back).
+/// environment, path, state or summary (what it writes to those files anyway, found
+/// through `RUNNER_TEMP`, is rolled back by `github_actions::Baseline`).
 fn own_variables() -> Vec<std::ffi::OsString> {
     const FILE_COMMANDS: [&str; 5] =
         ["GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY"];

@@ -21,11 +21,7 @@ pub fn annotation(envelope: &Envelope) -> Option<String> {
     let why = envelope.smoke_result.failure_reason.as_deref().unwrap_or("no reason was recorded");
     let mut message = format!("post-merge smoke {status}{at}{task}: {why}; follow-on merges are halted");
     if message.len() > MESSAGE_BYTES {
-        let mut end = MESSAGE_BYTES;
-        while !message.is_char_boundary(end) {
-            end -= 1;
-        }
-        message.truncate(end);
+        message.truncate(message.floor_char_boundary(MESSAGE_BYTES));
         message.push('…');
     }
     let title = format!("post-merge-smoke: {status}");

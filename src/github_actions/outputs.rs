@@ -88,20 +88,14 @@ fn cut_paths(items: &mut Vec<Value>) {
 fn keep_end(s: &str, limit: usize) -> String {
     let marker = |cut: usize| format!("[… {cut} bytes cut; the full text is in the envelope file]\n");
     let room = limit.saturating_sub(marker(s.len()).len());
-    let mut start = s.len() - room.min(s.len());
-    while !s.is_char_boundary(start) {
-        start += 1;
-    }
+    let start = s.ceil_char_boundary(s.len() - room.min(s.len()));
     format!("{}{}", marker(start), &s[start..])
 }
 
 /// The first bytes of `s` (at most `limit` in all), then a note saying how much was cut.
 fn keep_start(s: &str, limit: usize) -> String {
     let marker = |cut: usize| format!(" [… {cut} bytes cut]");
-    let mut end = limit.saturating_sub(marker(s.len()).len());
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = s.floor_char_boundary(limit.saturating_sub(marker(s.len()).len()));
     format!("{}{}", &s[..end], marker(s.len() - end))
 }
 

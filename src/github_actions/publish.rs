@@ -47,14 +47,8 @@ const FILE_COMMANDS: [(&str, &str); 5] = [
 ];
 
 impl Baseline {
-    /// Reads the files before the smoke runs. `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`
-    /// come from `ci`; `GITHUB_ENV`, `GITHUB_PATH` and `GITHUB_STATE` are used nowhere else,
-    /// so they are read from the environment here, once, at start-up.
+    /// Reads the files before the smoke runs.
     pub fn take(ci: &CiEnv) -> Self {
-        Self::take_with(ci, |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from))
-    }
-
-    fn take_with(ci: &CiEnv, var: impl Fn(&str) -> Option<PathBuf>) -> Self {
         if !ci.github_actions {
             return Baseline::default();
         }
@@ -64,7 +58,9 @@ impl Baseline {
                 let path = match variable {
                     "GITHUB_OUTPUT" => ci.output_file.clone(),
                     "GITHUB_STEP_SUMMARY" => ci.step_summary_file.clone(),
-                    _ => var(variable),
+                    "GITHUB_ENV" => ci.env_file.clone(),
+                    "GITHUB_PATH" => ci.path_file.clone(),
+                    _ => ci.state_file.clone(),
                 }?;
                 // A file that cannot be read now cannot be restored later; it is left alone.
                 let (content, symlink) = snapshot(&path).ok()?;
@@ -270,9 +266,9 @@ mod tests {
     #[test]
     fn outside_actions_nothing_is_read() {
         let ci = CiEnv { output_file: Some("/nonexistent/out".into()), ..CiEnv::default() };
-        assert!(Baseline::take_with(&ci, |_| None).files.is_empty());
-        let ci = CiEnv { github_actions: true, ..ci };
-        let taken = Baseline::take_with(&ci, |name| (name == "GITHUB_PATH").then(|| "/nonexistent/p".into()));
+        assert!(Baseline::take(&ci).files.is_empty());
+        let ci = CiEnv { github_actions: true, path_file: Some("/nonexistent/p".into()), ..ci };
+        let taken = Baseline::take(&ci);
         let names: Vec<_> = taken.files.iter().map(|f| f.variable).collect();
         assert_eq!(names, ["GITHUB_OUTPUT", "GITHUB_PATH"]);
     }

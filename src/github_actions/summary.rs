@@ -155,14 +155,8 @@ fn head_and_tail(s: &str) -> String {
     if s.len() <= STREAM_HEAD_BYTES + STREAM_TAIL_BYTES {
         return s.to_owned();
     }
-    let mut head = STREAM_HEAD_BYTES;
-    while !s.is_char_boundary(head) {
-        head -= 1;
-    }
-    let mut tail = s.len() - STREAM_TAIL_BYTES;
-    while !s.is_char_boundary(tail) {
-        tail += 1;
-    }
+    let head = s.floor_char_boundary(STREAM_HEAD_BYTES);
+    let tail = s.ceil_char_boundary(s.len() - STREAM_TAIL_BYTES);
     let left_out = tail - head;
     format!("{}\n[… {left_out} bytes not shown; see the envelope artifact …]\n{}", &s[..head], &s[tail..])
 }
@@ -171,10 +165,7 @@ fn cut(s: &str, limit: usize) -> std::borrow::Cow<'_, str> {
     if s.len() <= limit {
         return s.into();
     }
-    let mut end = limit;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = s.floor_char_boundary(limit);
     format!("{}…", &s[..end]).into()
 }
 
