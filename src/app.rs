@@ -28,8 +28,10 @@ pub async fn run_command(args: &RunArgs) -> i32 {
     exec::become_subreaper();
     let baseline = github_actions::Baseline::take(&ci);
 
-    let mut report = run::run(args, &ci, &mut cancel, &progress).await;
-    github_api::publish(&mut report, args, &ci, &progress, &mut cancel).await;
+    let github = github_api::connect(&args.github.api, &ci);
+    let api = github.as_ref().ok().map(|(_, api)| api);
+    let mut report = run::run(args, &ci, api, &mut cancel, &progress).await;
+    github_api::publish(&mut report, args, &github, &progress, &mut cancel).await;
     progress.info(&format!("{}: {}", report.envelope.status.as_str(), report.summary));
     let (envelope, pretty) = match redacted(&report, &redactor) {
         Ok(redacted) => redacted,

@@ -14,11 +14,12 @@ use crate::envelope::{
 };
 use crate::exec::{self, Echo};
 use crate::git::Git;
+use crate::github_api::Api;
 use crate::merge::{self, Merge};
 use crate::progress::Progress;
 use crate::smoke_command::{self, DEFAULT_REGISTRY, Resolution, SmokeCommand};
 use crate::verdict::{self, Facts, Preflight, PreflightOutcome, SmokeFact, StaleFact};
-use crate::{escalation, github_api, stale};
+use crate::{escalation, stale};
 
 /// The envelope and the exit code it calls for.
 #[derive(Debug, Clone)]
@@ -31,7 +32,14 @@ pub struct Report {
     pub main_branch: String,
 }
 
-pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Progress) -> Report {
+/// `api`: the GitHub client, when there is one, for the culprit and the fallbacks.
+pub async fn run(
+    args: &RunArgs,
+    ci: &CiEnv,
+    api: Option<&Api>,
+    cancel: &mut Cancel,
+    progress: &Progress,
+) -> Report {
     let started_at = SystemTime::now();
     let workdir = match &args.commit.workdir {
         Some(dir) => dir.clone(),
@@ -44,12 +52,11 @@ pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Pro
         .clone()
         .or_else(|| ci.branch().map(str::to_owned))
         .unwrap_or_else(|| "main".to_owned());
-    let api = github_api::optional_client(&args.github.api, ci);
 
     let wanted = args.commit.merge_commit.as_deref().or(ci.sha.as_deref());
     // Git and the API may hang on a network; a cancelled run must still write its verdict.
     let merge = tokio::select! {
-        merge = merge::inspect(&git, api.as_ref(), ci, wanted, &main_branch, progress) => merge,
+        merge = merge::inspect(&git, api, ci, wanted, &main_branch, progress) => merge,
         request = cancel.changed() => merge::cancelled(wanted, request.signal),
     };
     let smoke_dir = args.commit.workdir.clone().or_else(|| merge.toplevel.clone()).unwrap_or(workdir);
@@ -73,7 +80,7 @@ pub async fn run(args: &RunArgs, ci: &CiEnv, cancel: &mut Cancel, progress: &Pro
         (StaleFact::Cancelled(format!("{} received", request.signal)), None)
     } else {
         tokio::select! {
-            checked = stale::check(&git, api.as_ref(), &args.commit.remote, &main_branch, &merge.merge_commit) => checked,
+            checked = stale::check(&git, api, &args.commit.remote, &main_branch, &merge.merge_commit) => checked,
             request = cancel.changed() => (StaleFact::Cancelled(format!("{} received", request.signal)), None),
         }
     };

@@ -21,7 +21,13 @@ pub use publish::{CULPRIT, notification, publish};
 pub use pulls::culprit;
 pub use settings::{Settings, redactor};
 
-/// A client when a token and a repository are there; `None` turns every API fallback off.
-pub fn optional_client(args: &crate::cli::ApiArgs, ci: &crate::ci_env::CiEnv) -> Option<Api> {
-    Api::new(&Settings::new(args, ci).ok()?).ok()
+/// The settings and the one client of a run, or why there is none (no token, say).
+/// Built once, so the fallbacks, the culprit and the publishing share what the client
+/// learns, such as an API that proved unreachable.
+pub type Connection = Result<(Settings, Api), ApiError>;
+
+pub fn connect(args: &crate::cli::ApiArgs, ci: &crate::ci_env::CiEnv) -> Connection {
+    let settings = Settings::new(args, ci)?;
+    let api = Api::new(&settings)?;
+    Ok((settings, api))
 }

@@ -4,13 +4,13 @@
 //! outcome becomes a `notifications` entry and, when it failed, a warning; nothing here
 //! changes the status, the decision or the exit code.
 
+use super::Connection;
 use super::client::Api;
 use super::commit_status::{self, NewStatus};
 use super::escalation_issue::{self, Done, Target};
 use super::gate::{self, Gate};
 use super::settings::Settings;
 use crate::cancel::Cancel;
-use crate::ci_env::CiEnv;
 use crate::cli::RunArgs;
 use crate::envelope::{Notification, ReasonCode, Status};
 use crate::progress::Progress;
@@ -24,7 +24,7 @@ pub const GATE: &str = "gate";
 pub async fn publish(
     report: &mut Report,
     args: &RunArgs,
-    ci: &CiEnv,
+    github: &Connection,
     progress: &Progress,
     cancel: &mut Cancel,
 ) {
@@ -34,8 +34,8 @@ pub async fn publish(
             .into_iter()
             .filter_map(|(on, kind)| on.then_some(kind))
             .collect();
-    let settings = match Settings::new(&gh.api, ci) {
-        Ok(settings) => settings,
+    let (settings, api) = match github {
+        Ok(connected) => connected,
         // Features asked for by flag say why they did nothing.
         Err(e) => return requested.iter().for_each(|kind| note(report, progress, kind, Some(e.to_string()))),
     };
@@ -45,11 +45,7 @@ pub async fn publish(
         let why = "skipped: the run was cancelled".to_owned();
         return requested.iter().for_each(|kind| note(report, progress, kind, Some(why.clone())));
     }
-    let api = match Api::new(&settings) {
-        Ok(api) => api,
-        Err(e) => return requested.iter().for_each(|kind| note(report, progress, kind, Some(e.to_string()))),
-    };
-    let steps = Steps { api: &api, settings: &settings, args, progress, branch: report.main_branch.clone() };
+    let steps = Steps { api, settings, args, progress, branch: report.main_branch.clone() };
     let signal = tokio::select! {
         () = steps.run(report) => None,
         request = cancel.changed() => Some(request.signal),
