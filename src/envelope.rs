@@ -84,13 +84,13 @@ pub struct Envelope {
     pub tool: Tool,
     /// The merge commit, 40 hex digits; the raw input when it could not be resolved.
     pub merge_commit: String,
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<String>")]
     pub task_id: Option<String>,
     pub status: Status,
     pub allow_continuation: bool,
     pub stale: bool,
     pub stale_check: StaleCheck,
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<String>")]
     pub main_head: Option<String>,
     pub dry_run: bool,
     /// Wall time of the smoke itself; 0 when it did not run.
@@ -101,7 +101,7 @@ pub struct Envelope {
     pub smoke_command_source: CommandSource,
     pub smoke_result: SmokeResult,
     pub decision: DecisionBlock,
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<Escalation>")]
     pub escalation: Option<Escalation>,
     pub ci: Ci,
     /// The pull request that introduced the merge commit, when it is known.
@@ -137,11 +137,11 @@ pub struct SmokeResult {
     /// True only when the smoke ran and exited 0 within the timeout.
     pub passed: bool,
     /// Null when killed by a signal, timed out or never started.
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<i32>")]
     pub exit_code: Option<i32>,
     pub stdout_tail: String,
     pub stderr_tail: String,
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<String>")]
     pub failure_reason: Option<String>,
 }
 
@@ -159,7 +159,7 @@ pub struct Escalation {
     pub critical: u32,
     pub severity: String,
     pub merge_commit: String,
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<String>")]
     pub task_id: Option<String>,
     pub status: Status,
     pub summary: String,
@@ -171,14 +171,14 @@ pub struct Escalation {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Evidence {
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<i32>")]
     pub exit_code: Option<i32>,
     pub timeout_sec: u64,
     pub stale: bool,
     pub duration_ms: u64,
     pub stdout_tail: String,
     pub stderr_tail: String,
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<String>")]
     pub run_url: Option<String>,
 }
 
@@ -186,27 +186,27 @@ pub struct Evidence {
 pub struct Ci {
     /// `github-actions` or `local`.
     pub provider: String,
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<String>")]
     pub repository: Option<String>,
     #[serde(rename = "ref")]
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<String>")]
     pub git_ref: Option<String>,
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<String>")]
     pub event: Option<String>,
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<String>")]
     pub run_id: Option<String>,
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<String>")]
     pub run_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Culprit {
     pub number: u64,
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<String>")]
     pub author: Option<String>,
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<String>")]
     pub url: Option<String>,
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<String>")]
     pub title: Option<String>,
 }
 
@@ -214,8 +214,14 @@ pub struct Culprit {
 pub struct Notification {
     pub kind: String,
     pub ok: bool,
-    #[schemars(required)]
+    #[schemars(required, schema_with = "nullable::<String>")]
     pub error: Option<String>,
+}
+
+/// `T` or null: a field that is always present but may be null. (`#[schemars(required)]`
+/// alone makes schemars drop the null from an `Option`.)
+fn nullable<T: JsonSchema>(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.subschema_for::<Option<T>>()
 }
 
 /// The JSON Schema of the envelope, as shipped in `schema/envelope.v1.schema.json`.
