@@ -6,6 +6,7 @@
 //! [`run`] and [`app`] assemble and write the envelope.
 
 pub mod app;
+pub mod bounded_read;
 pub mod cancel;
 pub mod changed_paths;
 pub mod ci_env;
