@@ -1,20 +1,34 @@
 //! The command line (contract section 5). Every flag also reads a `POST_MERGE_SMOKE_*`
 //! variable, so the composite action passes inputs through `env:` and never through
-//! `${{ }}` interpolation in a shell.
+//! `${{ }}` interpolation in a shell. Only this module, `main.rs` and `commands/` see
+//! these structs; the commands turn them into [`crate::config`] types.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use crate::config::{
+    DEFAULT_CAPTURE_BYTES, DEFAULT_GATE_CONTEXT, DEFAULT_ISSUE_LABEL, DEFAULT_KILL_GRACE_SEC, DEFAULT_REMOTE,
+    DEFAULT_STATUS_CONTEXT, MAX_TIMEOUT_SEC,
+};
+use crate::env::Environment;
 use crate::exec::MIN_CAPTURE_BYTES;
 
-pub const DEFAULT_TIMEOUT_SEC: u64 = 600;
-/// A week: longer is a mistake, and far-off deadlines overflow clocks.
-pub const MAX_TIMEOUT_SEC: u64 = 7 * 24 * 3600;
-pub const DEFAULT_STATUS_CONTEXT: &str = "post-merge-smoke";
-pub const DEFAULT_GATE_CONTEXT: &str = "main-health";
-pub const DEFAULT_ISSUE_LABEL: &str = "post-merge-smoke";
+/// Parses the command line; on a usage error clap prints it and exits 2.
+///
+/// GitHub Actions hands an unset action input to `env:` as an empty string, which clap
+/// would read as a (bad) value: an argument whose variable is set but empty forgets its
+/// variable before parsing, so empty means unset.
+pub fn parse(env: &Environment, args: impl IntoIterator<Item = OsString>) -> Cli {
+    let forget_empty = |arg: clap::Arg| match arg.get_env() {
+        Some(name) if env.is_empty(name) => arg.env(None),
+        _ => arg,
+    };
+    let command = Cli::command().mut_args(forget_empty).mut_subcommands(|sub| sub.mut_args(forget_empty));
+    let mut matches = command.get_matches_from(args);
+    Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.exit())
+}
 
 #[derive(Debug, Parser)]
 #[command(name = "post-merge-smoke", version, about, propagate_version = true)]
@@ -58,8 +72,8 @@ pub struct CommitArgs {
     #[arg(long, env = "POST_MERGE_SMOKE_MAIN_BRANCH", value_name = "NAME")]
     pub main_branch: Option<String>,
     /// The remote whose main branch the stale check asks.
-    #[arg(long, env = "POST_MERGE_SMOKE_REMOTE", value_name = "NAME", default_value = "origin",
-          value_parser = not_an_option)]
+    #[arg(long, env = "POST_MERGE_SMOKE_REMOTE", value_name = "NAME", default_value = DEFAULT_REMOTE,
+          value_parser = |v: &str| crate::config::remote(v))]
     pub remote: String,
     /// Do not check whether main moved on while the smoke ran.
     #[arg(long, env = "POST_MERGE_SMOKE_SKIP_STALE_CHECK", action = ArgAction::SetTrue)]
@@ -89,11 +103,11 @@ pub struct SmokeArgs {
           value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SEC))]
     pub timeout: Option<u64>,
     /// Seconds between SIGTERM and SIGKILL to the smoke's process group.
-    #[arg(long, env = "POST_MERGE_SMOKE_KILL_GRACE", value_name = "SECONDS", default_value_t = 10,
+    #[arg(long, env = "POST_MERGE_SMOKE_KILL_GRACE", value_name = "SECONDS", default_value_t = DEFAULT_KILL_GRACE_SEC,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub kill_grace: u64,
     /// Bytes of stdout and of stderr to keep, head and tail.
-    #[arg(long, env = "POST_MERGE_SMOKE_CAPTURE_BYTES", value_name = "N", default_value_t = 65536,
+    #[arg(long, env = "POST_MERGE_SMOKE_CAPTURE_BYTES", value_name = "N", default_value_t = DEFAULT_CAPTURE_BYTES,
           value_parser = clap::value_parser!(u64).range(MIN_CAPTURE_BYTES as u64..=64 * 1024 * 1024))]
     pub capture_bytes: u64,
     /// With no smoke command defined, report SKIPPED instead of BLOCKED.
@@ -210,11 +224,4 @@ pub struct GateArgs {
     pub api: ApiArgs,
     #[command(flatten)]
     pub redact: RedactArgs,
-}
-
-fn not_an_option(value: &str) -> Result<String, String> {
-    if value.is_empty() || value.starts_with('-') {
-        return Err("must be a remote name or URL, not empty and not starting with `-`".into());
-    }
-    Ok(value.to_owned())
 }

@@ -5,7 +5,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::envelope::{ESCALATION_CRITICAL, ESCALATION_TYPE, Envelope, Escalation, Evidence, Status};
-use crate::verdict::SmokeFact;
+use crate::facts::SmokeFact;
 
 /// The kind of failure, coarse on purpose: a flaky test that exits 1 one day and 101 the
 /// next is the same breakage.

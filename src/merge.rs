@@ -5,13 +5,14 @@
 
 use std::path::PathBuf;
 
-use crate::ci_env::CiEnv;
+use crate::env::CiEnv;
 use crate::envelope::{Culprit, Notification, ReasonCode};
+use crate::facts::{Preflight, PreflightOutcome};
 use crate::git::Git;
 use crate::github_actions::{self, PushEvent};
 use crate::github_api::{self, Api};
+use crate::notify;
 use crate::progress::Progress;
-use crate::verdict::{Preflight, PreflightOutcome};
 use crate::{changed_paths, culprit, worktree};
 
 #[derive(Debug, Clone)]
@@ -86,11 +87,7 @@ pub async fn inspect(
     let message_pr = message.ok().as_deref().and_then(culprit::pr_number_from_message);
     if let Some(api) = api {
         let found = github_api::culprit(api, &merge.merge_commit, main_branch, message_pr).await;
-        merge.notifications.push(github_api::notification(
-            github_api::CULPRIT,
-            progress,
-            found.as_ref().err(),
-        ));
+        merge.notifications.push(notify::notification(notify::CULPRIT, progress, found.as_ref().err()));
         merge.culprit = found.ok().flatten();
     }
     merge.task_id = merge.culprit.as_ref().map(|c| c.number).or(message_pr).map(|n| format!("#{n}"));

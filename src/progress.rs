@@ -1,10 +1,12 @@
 //! Messages for people, on stderr, with secrets masked. Inside GitHub Actions warnings
-//! become `::warning::` annotations.
+//! become `::warning::` annotations, and no message can issue a workflow command: a
+//! message is one line that starts with `post-merge-smoke:`, whatever text it quotes.
 
 use std::io::Write;
 use std::sync::Arc;
 
 use crate::redact::Redactor;
+use crate::text::one_line;
 
 #[derive(Clone)]
 pub struct Progress {
@@ -21,8 +23,13 @@ impl Progress {
         &self.redactor
     }
 
+    /// Running as a GitHub Actions step.
+    pub fn in_actions(&self) -> bool {
+        self.actions
+    }
+
     pub fn info(&self, message: &str) {
-        self.line(&format!("post-merge-smoke: {message}"));
+        self.line(&format!("post-merge-smoke: {}", self.quoted(message)));
     }
 
     pub fn warn(&self, message: &str) {
@@ -33,10 +40,20 @@ impl Progress {
         }
     }
 
+    pub fn error(&self, message: &str) {
+        self.line(&format!("post-merge-smoke: error: {}", self.quoted(message)));
+    }
+
     /// Writes one line as is (after masking); for annotations built by the caller.
     pub fn line(&self, line: &str) {
         // A closed stderr must not cost the envelope.
         let _ = writeln!(std::io::stderr(), "{}", self.redactor.str(line));
+    }
+
+    /// Inside Actions a line break in quoted text would start a line the runner reads as
+    /// a command; outside, a message may span lines.
+    fn quoted<'a>(&self, message: &'a str) -> std::borrow::Cow<'a, str> {
+        if self.actions { one_line(message) } else { message.into() }
     }
 }
 

@@ -7,9 +7,13 @@
 //! and hide nothing worth hiding.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 use memchr::memmem;
 use serde_json::Value;
+
+use crate::env::Environment;
 
 pub const MASK: &str = "***";
 pub const MIN_SECRET_LEN: usize = 4;
@@ -22,7 +26,16 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// Collects secret values from `vars` (usually `std::env::vars_os()`).
+    /// The secrets of a run: from the environment, the `--redact-env` variables, and the
+    /// token given by flag (one in the environment is found by name already).
+    pub fn for_run(env: &Environment, extra_names: &[String], flag_token: Option<&str>) -> Self {
+        let flag = flag_token.map(|t| ("POST_MERGE_SMOKE_GITHUB_TOKEN".into(), t.trim().into()));
+        let vars: Vec<(std::ffi::OsString, std::ffi::OsString)> =
+            env.vars().iter().cloned().chain(flag).collect();
+        Redactor::from_vars(vars, extra_names)
+    }
+
+    /// Collects secret values from `vars`.
     pub fn from_vars<I, K, V>(vars: I, extra_names: &[String]) -> Self
     where
         I: IntoIterator<Item = (K, V)>,
@@ -91,29 +104,52 @@ impl Redactor {
         }
     }
 
-    /// Masks secrets in every string of a JSON value, keys included.
+    /// Masks secrets in every string value of a JSON document. Keys are the document's
+    /// own words, never secrets, and so is a value that is exactly a word of the
+    /// envelope's vocabulary (`PASS`, `checked`, a reason code): masking those would only
+    /// break the document, so a secret that happens to be such a word hides nothing.
     pub fn json(&self, value: &mut Value) {
         if self.is_empty() {
             return;
         }
         match value {
-            Value::String(s) => {
+            Value::String(s) if !VOCABULARY.contains(s.as_str()) => {
                 if let Cow::Owned(masked) = self.str(s) {
                     *s = masked;
                 }
             }
             Value::Array(items) => items.iter_mut().for_each(|v| self.json(v)),
-            Value::Object(map) => {
-                let entries = std::mem::take(map);
-                for (key, mut v) in entries {
-                    self.json(&mut v);
-                    map.insert(self.str(&key).into_owned(), v);
-                }
-            }
-            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+            Value::Object(map) => map.values_mut().for_each(|v| self.json(v)),
+            Value::String(_) | Value::Null | Value::Bool(_) | Value::Number(_) => {}
         }
     }
 }
+
+/// Every fixed word of the envelope: the `enum` and `const` values of its schema.
+static VOCABULARY: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
+    fn collect(value: &Value, words: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, v) in map {
+                    match (key.as_str(), v) {
+                        ("enum", Value::Array(items)) => {
+                            words.extend(items.iter().filter_map(Value::as_str).map(str::to_owned))
+                        }
+                        ("const", Value::String(word)) => {
+                            words.insert(word.clone());
+                        }
+                        _ => collect(v, words),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| collect(v, words)),
+            _ => {}
+        }
+    }
+    let mut words = BTreeSet::new();
+    collect(&crate::envelope::json_schema(), &mut words);
+    words
+});
 
 pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
@@ -158,10 +194,19 @@ mod tests {
     }
 
     #[test]
-    fn masks_strings_and_keys_in_json() {
+    fn masks_values_but_not_keys_in_json() {
         let r = redactor(&[("X_SECRET", "s3cr3t!")], &[]);
         let mut v = serde_json::json!({"a": ["x s3cr3t! y", 1, true], "s3cr3t!": null});
         r.json(&mut v);
-        assert_eq!(v, serde_json::json!({"a": ["x *** y", 1, true], "***": null}));
+        assert_eq!(v, serde_json::json!({"a": ["x *** y", 1, true], "s3cr3t!": null}));
+    }
+
+    #[test]
+    fn a_secret_that_is_a_word_of_the_envelope_cannot_break_it() {
+        assert!(VOCABULARY.contains("PASS") && VOCABULARY.contains("checked"));
+        let r = redactor(&[("A_SECRET", "PASS"), ("B_SECRET", "status"), ("C_SECRET", "time")], &[]);
+        let mut v = serde_json::json!({"status": "PASS", "reason": "PASS at time 3; status ok"});
+        r.json(&mut v);
+        assert_eq!(v, serde_json::json!({"status": "PASS", "reason": "*** at *** 3; *** ok"}));
     }
 }

@@ -2,24 +2,24 @@
 //! smoke's outcome, the stale check), hands them to [`verdict::decide`] and assembles the
 //! envelope. Writing it anywhere is the caller's business.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::cancel::Cancel;
-use crate::ci_env::CiEnv;
-use crate::cli::{DEFAULT_TIMEOUT_SEC, RunArgs};
+use crate::config::{DEFAULT_TIMEOUT_SEC, RunConfig};
+use crate::env::Environment;
 use crate::envelope::{
     Ci, CommandSource, DecisionBlock, Envelope, ReasonCode, SCHEMA_VERSION, SmokeResult, StaleCheck, Tool,
 };
-use crate::exec::{self, Echo};
+use crate::exec::{self, Echo, Ending};
+use crate::facts::{Facts, Preflight, SmokeFact, StaleFact};
 use crate::git::Git;
 use crate::github_api::Api;
 use crate::merge::{self, Merge};
 use crate::progress::Progress;
 use crate::smoke_command::{self, DEFAULT_REGISTRY, Resolution, SmokeCommand};
-use crate::verdict::{self, Facts, Preflight, PreflightOutcome, SmokeFact, StaleFact};
-use crate::{escalation, stale};
+use crate::{escalation, stale, verdict};
 
 /// The envelope and the exit code it calls for.
 #[derive(Debug, Clone)]
@@ -34,44 +34,41 @@ pub struct Report {
 
 /// `api`: the GitHub client, when there is one, for the culprit and the fallbacks.
 pub async fn run(
-    args: &RunArgs,
-    ci: &CiEnv,
+    config: &RunConfig,
+    env: &Environment,
     api: Option<&Api>,
     cancel: &mut Cancel,
     progress: &Progress,
 ) -> Report {
     let started_at = SystemTime::now();
-    let workdir = match &args.commit.workdir {
-        Some(dir) => dir.clone(),
-        None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-    };
+    let ci = &env.ci;
+    let workdir = config.workdir.clone().unwrap_or_else(|| env.cwd().to_owned());
     let git = Git::new(&workdir);
-    let main_branch = args
-        .commit
+    let main_branch = config
         .main_branch
         .clone()
         .or_else(|| ci.branch().map(str::to_owned))
         .unwrap_or_else(|| "main".to_owned());
 
-    let wanted = args.commit.merge_commit.as_deref().or(ci.sha.as_deref());
+    let wanted = config.merge_commit.as_deref().or(ci.sha.as_deref());
     // Git and the API may hang on a network; a cancelled run must still write its verdict.
     let merge = tokio::select! {
         merge = merge::inspect(&git, api, ci, wanted, &main_branch, progress) => merge,
         request = cancel.changed() => merge::cancelled(wanted, request.signal),
     };
-    let smoke_dir = args.commit.workdir.clone().or_else(|| merge.toplevel.clone()).unwrap_or(workdir);
-    let (resolution, preflight) = choose_command(args, &merge, &smoke_dir);
-    let timeout_sec = args.smoke.timeout.or(resolution.timeout_sec).unwrap_or(DEFAULT_TIMEOUT_SEC);
+    let smoke_dir = config.workdir.clone().or_else(|| merge.toplevel.clone()).unwrap_or(workdir);
+    let (resolution, preflight) = choose_command(config, env, &merge, &smoke_dir);
+    let timeout_sec = config.timeout_sec.or(resolution.timeout_sec).unwrap_or(DEFAULT_TIMEOUT_SEC);
 
     let outcome = match (&preflight, &resolution.smoke) {
         (None, Some(smoke)) => {
-            Some(run_smoke(args, ci, smoke, &smoke_dir, timeout_sec, cancel, progress).await)
+            Some(run_smoke(config, env, smoke, &smoke_dir, timeout_sec, cancel, progress).await)
         }
         _ => None,
     };
-    let smoke = outcome.as_ref().map_or(SmokeFact::NotDefined, |o| o.fact.clone());
+    let smoke = outcome.as_ref().map_or(SmokeFact::NotDefined, |o| smoke_fact(&o.ending));
     let cancelled = matches!(smoke, SmokeFact::Cancelled(_));
-    let (stale, main_head) = if args.commit.skip_stale_check || cancelled || merge.preflight.is_some() {
+    let (stale, main_head) = if config.skip_stale_check || cancelled || merge.preflight.is_some() {
         // A cancelled run has seconds left to write its envelope: no network round trip. A run
         // judged before any smoke (no merge, or not this work tree) has nothing to be stale.
         (StaleFact::Skipped, None)
@@ -80,13 +77,13 @@ pub async fn run(
         (StaleFact::Cancelled(format!("{} received", request.signal)), None)
     } else {
         tokio::select! {
-            checked = stale::check(&git, api, &args.commit.remote, &main_branch, &merge.merge_commit) => checked,
+            checked = stale::check(&git, api, &config.remote, &main_branch, &merge.merge_commit) => checked,
             request = cancel.changed() => (StaleFact::Cancelled(format!("{} received", request.signal)), None),
         }
     };
 
     let ran = preflight.is_none() && resolution.smoke.is_some();
-    let facts = Facts { preflight, smoke, dry_run: args.smoke.dry_run, stale, timeout_sec };
+    let facts = Facts { preflight, smoke, dry_run: config.dry_run, stale, timeout_sec };
     let verdict = verdict::decide(&facts);
     let stale_check = match facts.stale {
         StaleFact::Fresh | StaleFact::Stale => StaleCheck::Checked,
@@ -103,7 +100,7 @@ pub async fn run(
         stale: verdict.stale,
         stale_check,
         main_head,
-        dry_run: args.smoke.dry_run,
+        dry_run: config.dry_run,
         duration_ms: outcome.as_ref().map_or(0, |o| o.duration.as_millis() as u64),
         started_at: humantime::format_rfc3339_millis(started_at).to_string(),
         finished_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
@@ -140,30 +137,32 @@ pub async fn run(
 
 /// The smoke command for this merge, and the merge's preflight, which a broken task file
 /// or registry sets when nothing else did.
-fn choose_command(args: &RunArgs, merge: &Merge, smoke_dir: &Path) -> (Resolution, Option<Preflight>) {
+fn choose_command(
+    config: &RunConfig,
+    env: &Environment,
+    merge: &Merge,
+    smoke_dir: &Path,
+) -> (Resolution, Option<Preflight>) {
     let mut preflight = merge.preflight.clone();
+    let bash = env.find_program("bash");
     let request = smoke_command::Request {
-        command: args.smoke.command.as_deref(),
-        argv: &args.argv,
-        task_file: args.smoke.task_file.as_deref(),
-        registry: args.smoke.registry.as_deref(),
+        command: config.smoke.command.as_deref(),
+        argv: &config.smoke.argv,
+        task_file: config.smoke.task_file.as_deref(),
+        registry: config.smoke.registry.as_deref(),
         // The repository's registry, even when the smoke runs in a subfolder (`--workdir`).
         default_registry: Some(merge.toplevel.as_deref().unwrap_or(smoke_dir).join(DEFAULT_REGISTRY)),
-        task_id: args.smoke.task_id.as_deref(),
+        task_id: config.smoke.task_id.as_deref(),
         commit_task_id: merge.task_id.clone(),
         changed_paths: merge.changed_paths.as_deref(),
+        bash: bash.as_deref(),
     };
     let resolution = smoke_command::resolve(&request).unwrap_or_else(|err| {
-        let reason = err.to_string();
-        preflight.get_or_insert(Preflight {
-            outcome: PreflightOutcome::Block,
-            code: ReasonCode::SmokeConfigInvalid,
-            reason,
-        });
+        preflight.get_or_insert(Preflight::block(ReasonCode::SmokeConfigInvalid, err.to_string()));
         Resolution {
             source: CommandSource::None,
             smoke: None,
-            task_id: args.smoke.task_id.clone().or_else(|| merge.task_id.clone()),
+            task_id: config.smoke.task_id.clone().or_else(|| merge.task_id.clone()),
             timeout_sec: None,
         }
     });
@@ -171,30 +170,30 @@ fn choose_command(args: &RunArgs, merge: &Merge, smoke_dir: &Path) -> (Resolutio
 }
 
 async fn run_smoke(
-    args: &RunArgs,
-    ci: &CiEnv,
+    config: &RunConfig,
+    env: &Environment,
     smoke: &SmokeCommand,
     dir: &Path,
     timeout_sec: u64,
     cancel: &mut Cancel,
     progress: &Progress,
 ) -> exec::Outcome {
-    progress.info(&format!("running `{}` in {}", smoke.display, dir.display()));
     let spec = exec::Spec {
         argv: smoke.argv.clone(),
         workdir: dir.to_owned(),
-        env_remove: own_variables(),
+        env: env.for_smoke(),
         timeout: Duration::from_secs(timeout_sec),
-        kill_grace: Duration::from_secs(args.smoke.kill_grace),
-        capture_bytes: usize::try_from(args.smoke.capture_bytes).unwrap_or(usize::MAX),
+        kill_grace: config.kill_grace,
+        capture_bytes: config.capture_bytes,
     };
-    let mut echo = (!args.smoke.quiet).then(|| Echo::new(Arc::clone(progress.redactor())));
+    let mut echo = (!config.quiet).then(|| Echo::new(Arc::clone(progress.redactor())));
     // Inside Actions, nothing the smoke prints (echoed, or written to our stderr through
     // /proc) may be read as a workflow command; the fence stands until its tree is gone.
-    let fence = ci.github_actions.then(crate::random::token);
+    let fence = env.ci.github_actions.then(crate::random::token);
     if let Some(token) = &fence {
         progress.line(&format!("::stop-commands::{token}"));
     }
+    progress.info(&format!("running `{}` in {}", smoke.display, dir.display()));
     let outcome = exec::run(&spec, echo.as_mut(), cancel).await;
     if let Some(token) = &fence {
         progress.line(&format!("::{token}::"));
@@ -205,18 +204,13 @@ async fn run_smoke(
     outcome
 }
 
-/// The tool's own variables (its token among them) are not the smoke's business, and
-/// neither are the runner's file commands: the smoke must not set this step's outputs,
-/// environment, path, state or summary (what it writes to those files anyway, found
-/// through `RUNNER_TEMP`, is rolled back by `github_actions::Baseline`).
-fn own_variables() -> Vec<std::ffi::OsString> {
-    const FILE_COMMANDS: [&str; 5] =
-        ["GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY"];
-    std::env::vars_os()
-        .map(|(name, _)| name)
-        .filter(|name| {
-            let name = name.to_string_lossy();
-            name.starts_with("POST_MERGE_SMOKE_") || FILE_COMMANDS.contains(&name.as_ref())
-        })
-        .collect()
+/// What the engine saw, as the fact the verdict reads.
+fn smoke_fact(ending: &Ending) -> SmokeFact {
+    match ending {
+        Ending::Exited(code) => SmokeFact::Exited(*code),
+        Ending::Signalled(sig) => SmokeFact::Signalled(*sig),
+        Ending::SpawnFailed(why) => SmokeFact::SpawnFailed(why.clone()),
+        Ending::TimedOut => SmokeFact::TimedOut,
+        Ending::Cancelled(how) => SmokeFact::Cancelled(how.clone()),
+    }
 }

@@ -2,9 +2,9 @@
 //! API when the remote cannot answer and a token is there; else the check is unavailable
 //! and the verdict fails closed.
 
+use crate::facts::StaleFact;
 use crate::git::Git;
 use crate::github_api::{Api, compare};
-use crate::verdict::StaleFact;
 
 /// The fact and main's head as seen.
 pub async fn check(

@@ -7,59 +7,7 @@
 
 use crate::envelope::{Decision, ReasonCode, Status};
 use crate::exit_codes;
-
-/// Why the run was judged without running a smoke, found before anything was started.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Preflight {
-    pub outcome: PreflightOutcome,
-    pub code: ReasonCode,
-    /// One sentence a person can act on.
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PreflightOutcome {
-    /// Nothing to judge here (e.g. a tag push): SKIPPED.
-    Skip,
-    /// The run cannot be judged (e.g. work tree not at the merge commit): BLOCKED.
-    Block,
-}
-
-/// How the smoke itself ended, or why it never started.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SmokeFact {
-    /// No smoke command was defined anywhere.
-    NotDefined,
-    Exited(i32),
-    Signalled(i32),
-    SpawnFailed(String),
-    TimedOut,
-    /// The binary itself was asked to stop (SIGINT/SIGTERM) and ended the smoke.
-    Cancelled(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StaleFact {
-    /// Main's head is still the merge commit.
-    Fresh,
-    /// Main's head moved past the merge commit.
-    Stale,
-    /// `--skip-stale-check`.
-    Skipped,
-    /// The check could not be made; the sentence says why.
-    Unavailable(String),
-    /// The binary was asked to stop while it checked.
-    Cancelled(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Facts {
-    pub preflight: Option<Preflight>,
-    pub smoke: SmokeFact,
-    pub dry_run: bool,
-    pub stale: StaleFact,
-    pub timeout_sec: u64,
-}
+use crate::facts::{Facts, PreflightOutcome, SmokeFact, StaleFact};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
@@ -186,6 +134,7 @@ pub fn signal_name(sig: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::Preflight;
     use ReasonCode::*;
     use Status::*;
 

@@ -21,7 +21,6 @@ use super::capture::BoundedCapture;
 use super::echo::{Echo, Stream};
 use super::tree;
 use crate::cancel::Cancel;
-use crate::verdict::SmokeFact;
 
 /// How long the pipes may stay open after the smoke exits before what holds them is killed.
 pub const LEAK_TIMEOUT: Duration = Duration::from_millis(500);
@@ -37,16 +36,30 @@ const PIPE_SIZE: i32 = 1024 * 1024;
 pub struct Spec {
     pub argv: Vec<OsString>,
     pub workdir: PathBuf,
-    /// Variables the smoke must not inherit (the tool's own, its token among them).
-    pub env_remove: Vec<OsString>,
+    /// The smoke's whole environment (the tool's own variables, its token among them, are
+    /// not in it).
+    pub env: Vec<(OsString, OsString)>,
     pub timeout: Duration,
     pub kill_grace: Duration,
     pub capture_bytes: usize,
 }
 
+/// How a run of the command ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    Exited(i32),
+    Signalled(i32),
+    /// It could not be started; the sentence says why.
+    SpawnFailed(String),
+    /// It outlived the timeout; its tree was killed.
+    TimedOut,
+    /// This process was asked to stop (SIGINT/SIGTERM) and ended the tree.
+    Cancelled(String),
+}
+
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    pub fact: SmokeFact,
+    pub ending: Ending,
     pub duration: Duration,
     pub stdout: String,
     pub stderr: String,
@@ -67,20 +80,20 @@ pub async fn run(spec: &Spec, mut echo: Option<&mut Echo>, cancel: &mut Cancel) 
     let mut stdout_cap = BoundedCapture::new(spec.capture_bytes);
     let mut stderr_cap = BoundedCapture::new(spec.capture_bytes);
     let started = Instant::now();
-    let outcome = |fact, out: &BoundedCapture, err: &BoundedCapture, leaked| Outcome {
-        fact,
+    let outcome = |ending, out: &BoundedCapture, err: &BoundedCapture, leaked| Outcome {
+        ending,
         duration: started.elapsed(),
         stdout: out.render(),
         stderr: err.render(),
         leaked,
     };
     if let Some(req) = cancel.requested() {
-        let fact = SmokeFact::Cancelled(format!("{} before the smoke started", req.signal));
-        return outcome(fact, &stdout_cap, &stderr_cap, false);
+        let ending = Ending::Cancelled(format!("{} before the smoke started", req.signal));
+        return outcome(ending, &stdout_cap, &stderr_cap, false);
     }
     let Some((program, args)) = spec.argv.split_first() else {
-        let fact = SmokeFact::SpawnFailed("the command is empty".into());
-        return outcome(fact, &stdout_cap, &stderr_cap, false);
+        let ending = Ending::SpawnFailed("the command is empty".into());
+        return outcome(ending, &stdout_cap, &stderr_cap, false);
     };
     let mut command = Command::new(program);
     command
@@ -89,22 +102,21 @@ pub async fn run(spec: &Spec, mut echo: Option<&mut Echo>, cancel: &mut Cancel) 
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(0);
-    for name in &spec.env_remove {
-        command.env_remove(name);
-    }
+        .process_group(0)
+        .env_clear()
+        .envs(spec.env.iter().map(|(k, v)| (k, v)));
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) => {
-            let fact = SmokeFact::SpawnFailed(format!("`{}`: {e}", program.to_string_lossy()));
-            return outcome(fact, &stdout_cap, &stderr_cap, false);
+            let ending = Ending::SpawnFailed(format!("`{}`: {e}", program.to_string_lossy()));
+            return outcome(ending, &stdout_cap, &stderr_cap, false);
         }
     };
     // The child leads its own group, so its pid is the group id. Never 0: that would
     // signal our own group.
     let Some(pgid) = child.id().map(|id| Pid::from_raw(id as i32)) else {
-        let fact = SmokeFact::SpawnFailed("the smoke exited before it could be watched".into());
-        return outcome(fact, &stdout_cap, &stderr_cap, false);
+        let ending = Ending::SpawnFailed("the smoke exited before it could be watched".into());
+        return outcome(ending, &stdout_cap, &stderr_cap, false);
     };
     let _guard = TreeGuard(pgid);
     let mut stdout = child.stdout.take();
@@ -117,7 +129,7 @@ pub async fn run(spec: &Spec, mut echo: Option<&mut Echo>, cancel: &mut Cancel) 
     const A_YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
     let deadline = started.checked_add(spec.timeout).unwrap_or(started + A_YEAR);
     let mut status: Option<ExitStatus> = None;
-    let mut ended_by: Option<SmokeFact> = None; // TimedOut or Cancelled
+    let mut ended_by: Option<Ending> = None; // TimedOut or Cancelled
     let mut kill_at: Option<Instant> = None;
     let mut pipes_deadline: Option<Instant> = None;
     let mut killed = false;
@@ -145,7 +157,7 @@ pub async fn run(spec: &Spec, mut echo: Option<&mut Echo>, cancel: &mut Cancel) 
                 pipes_deadline.get_or_insert(Instant::now() + LEAK_TIMEOUT);
             },
             () = sleep_until(deadline), if status.is_none() && ended_by.is_none() => {
-                ended_by = Some(SmokeFact::TimedOut);
+                ended_by = Some(Ending::TimedOut);
                 tree::signal_tree(pgid, Signal::SIGTERM);
                 kill_at = Some(Instant::now() + spec.kill_grace);
             },
@@ -167,7 +179,7 @@ pub async fn run(spec: &Spec, mut echo: Option<&mut Echo>, cancel: &mut Cancel) 
             req = cancel.changed() => {
                 // A smoke that already timed out or exited keeps that verdict.
                 if ended_by.is_none() && status.is_none() {
-                    ended_by = Some(SmokeFact::Cancelled(format!("{} received", req.signal)));
+                    ended_by = Some(Ending::Cancelled(format!("{} received", req.signal)));
                 }
                 if req.count == 1 && status.is_none() {
                     tree::signal_tree(pgid, Signal::SIGTERM);
@@ -181,16 +193,16 @@ pub async fn run(spec: &Spec, mut echo: Option<&mut Echo>, cancel: &mut Cancel) 
     if let Some(echo) = echo {
         echo.finish();
     }
-    let fact = match (ended_by, status) {
-        (Some(fact), _) => fact,
+    let ending = match (ended_by, status) {
+        (Some(ending), _) => ending,
         (None, Some(status)) => match (status.code(), status.signal()) {
-            (Some(code), _) => SmokeFact::Exited(code),
-            (None, Some(sig)) => SmokeFact::Signalled(sig),
-            (None, None) => SmokeFact::Signalled(Signal::SIGKILL as i32),
+            (Some(code), _) => Ending::Exited(code),
+            (None, Some(sig)) => Ending::Signalled(sig),
+            (None, None) => Ending::Signalled(Signal::SIGKILL as i32),
         },
-        (None, None) => SmokeFact::Signalled(Signal::SIGKILL as i32),
+        (None, None) => Ending::Signalled(Signal::SIGKILL as i32),
     };
-    outcome(fact, &stdout_cap, &stderr_cap, leaked)
+    outcome(ending, &stdout_cap, &stderr_cap, leaked)
 }
 
 /// Lets a fast smoke write ahead of us; where the kernel refuses, the default size works too.

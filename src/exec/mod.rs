@@ -8,5 +8,5 @@ mod tree;
 
 pub use capture::{BoundedCapture, MIN_CAPTURE_BYTES};
 pub use echo::Echo;
-pub use engine::{LEAK_TIMEOUT, Outcome, Spec, run};
+pub use engine::{Ending, LEAK_TIMEOUT, Outcome, Spec, run};
 pub use tree::become_subreaper;

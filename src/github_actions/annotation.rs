@@ -3,6 +3,7 @@
 
 use crate::envelope::{Envelope, Status};
 use crate::progress::{escape_data, escape_property};
+use crate::text::{Limit, truncate};
 
 /// Annotations are cut by GitHub anyway; one reason never needs more.
 const MESSAGE_BYTES: usize = 4 * 1024;
@@ -19,11 +20,8 @@ pub fn annotation(envelope: &Envelope) -> Option<String> {
     let at = if short.is_empty() { String::new() } else { format!(" at {short}") };
     let task = envelope.task_id.as_deref().map(|t| format!(" ({t})")).unwrap_or_default();
     let why = envelope.smoke_result.failure_reason.as_deref().unwrap_or("no reason was recorded");
-    let mut message = format!("post-merge smoke {status}{at}{task}: {why}; follow-on merges are halted");
-    if message.len() > MESSAGE_BYTES {
-        message.truncate(message.floor_char_boundary(MESSAGE_BYTES));
-        message.push('…');
-    }
+    let message = format!("post-merge smoke {status}{at}{task}: {why}; follow-on merges are halted");
+    let message = truncate(&message, Limit::Bytes(MESSAGE_BYTES));
     let title = format!("post-merge-smoke: {status}");
     Some(format!("::error title={}::{}", escape_property(&title), escape_data(&message)))
 }

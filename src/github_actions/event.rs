@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::envelope::ReasonCode;
+use crate::facts::{Preflight, PreflightOutcome};
 use crate::git::is_object_id;
-use crate::verdict::{Preflight, PreflightOutcome};
 
 /// The fields of a push payload this tool uses; the rest of the payload is ignored.
 #[derive(Debug, Clone, PartialEq, Eq)]

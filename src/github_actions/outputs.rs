@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::envelope::Envelope;
 use crate::random;
+use crate::text::{Limit, tail, truncate};
 
 /// Each `*_tail` string in the `envelope` output keeps at most this many bytes (its end).
 pub const ENVELOPE_TAIL_BYTES: usize = 4 * 1024;
@@ -52,12 +53,12 @@ fn cut_value(value: &mut Value, key: Option<&str>) {
     match value {
         Value::String(s) if key.is_some_and(|k| k.ends_with("_tail")) => {
             if s.len() > ENVELOPE_TAIL_BYTES {
-                *s = keep_end(s, ENVELOPE_TAIL_BYTES);
+                *s = tail(s, ENVELOPE_TAIL_BYTES, "; the full text is in the envelope file").into_owned();
             }
         }
         Value::String(s) => {
             if s.len() > ENVELOPE_STRING_BYTES {
-                *s = keep_start(s, ENVELOPE_STRING_BYTES);
+                *s = truncate(s, Limit::Bytes(ENVELOPE_STRING_BYTES)).into_owned();
             }
         }
         Value::Array(items) if key == Some("changed_paths") => cut_paths(items),
@@ -84,21 +85,6 @@ fn cut_paths(items: &mut Vec<Value>) {
     items.iter_mut().for_each(|v| cut_value(v, None));
 }
 
-/// The last bytes of `s` (at most `limit` in all), after a line saying how much was cut.
-fn keep_end(s: &str, limit: usize) -> String {
-    let marker = |cut: usize| format!("[… {cut} bytes cut; the full text is in the envelope file]\n");
-    let room = limit.saturating_sub(marker(s.len()).len());
-    let start = s.ceil_char_boundary(s.len() - room.min(s.len()));
-    format!("{}{}", marker(start), &s[start..])
-}
-
-/// The first bytes of `s` (at most `limit` in all), then a note saying how much was cut.
-fn keep_start(s: &str, limit: usize) -> String {
-    let marker = |cut: usize| format!(" [… {cut} bytes cut]");
-    let end = s.floor_char_boundary(limit.saturating_sub(marker(s.len()).len()));
-    format!("{}{}", &s[..end], marker(s.len() - end))
-}
-
 /// One output in the runner's heredoc format, with a delimiter that cannot occur in it.
 pub fn format_output(name: &str, value: &str) -> String {
     let delimiter = loop {
@@ -114,17 +100,6 @@ pub fn format_output(name: &str, value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keep_end_and_start_respect_the_limit_and_char_boundaries() {
-        let text = "é".repeat(5000);
-        let end = keep_end(&text, ENVELOPE_TAIL_BYTES);
-        assert!(end.len() <= ENVELOPE_TAIL_BYTES, "{}", end.len());
-        assert!(end.starts_with("[… ") && end.ends_with('é'));
-        let start = keep_start(&text, ENVELOPE_STRING_BYTES);
-        assert!(start.len() <= ENVELOPE_STRING_BYTES);
-        assert!(start.starts_with('é') && start.ends_with(" bytes cut]"));
-    }
 
     #[test]
     fn long_path_lists_are_cut_with_a_count() {

@@ -10,14 +10,14 @@
 use std::fmt::Write;
 
 use crate::envelope::{Decision, Envelope, Status};
+use crate::text::head_and_tail;
+use crate::text::md::{code, fence as fenced, link, text, url};
 
 /// Far under the runner's 1 MiB per step, and under the 128 KiB that older runners allow.
 pub const SUMMARY_LIMIT: usize = 120 * 1024;
 /// Bytes of each stream shown: its first part and its last part.
 const STREAM_HEAD_BYTES: usize = 4 * 1024;
 const STREAM_TAIL_BYTES: usize = 12 * 1024;
-/// Bytes of any one free-text field (command, reason, title).
-const FIELD_BYTES: usize = 2 * 1024;
 
 /// The report for a (redacted) envelope and the exit code the step will end with.
 pub fn summary(envelope: &Envelope, exit_code: i32) -> String {
@@ -71,8 +71,8 @@ fn render(env: &Envelope, exit_code: i32, with_output: bool) -> String {
     if let Some(escalation) = &env.escalation {
         row("Escalation", format!("`{}` {}", escalation.kind, code(&escalation.fingerprint)));
     }
-    if let Some(url) = &env.ci.run_url {
-        row("Run", link(&text(url), url).unwrap_or_else(|| text(url)));
+    if let Some(run_url) = &env.ci.run_url {
+        row("Run", url(run_url));
     }
     md.push('\n');
 
@@ -84,89 +84,15 @@ fn render(env: &Envelope, exit_code: i32, with_output: bool) -> String {
         }
         if with_output {
             let _ = writeln!(md, "<details><summary>{name} ({} bytes kept)</summary>\n", stream.len());
-            md.push_str(&fenced(&head_and_tail(stream)));
+            let shown =
+                head_and_tail(stream, STREAM_HEAD_BYTES, STREAM_TAIL_BYTES, "; see the envelope artifact");
+            md.push_str(&fenced(&shown));
             md.push_str("\n</details>\n\n");
         } else {
             let _ = writeln!(md, "_{name} is too large to show here; it is in the envelope artifact._\n");
         }
     }
     md
-}
-
-/// Free text that Markdown shows as it is: ASCII punctuation escaped, on one line.
-fn text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in cut(s, FIELD_BYTES).chars() {
-        match c {
-            '\n' | '\r' => out.push(' '),
-            c if c.is_ascii_punctuation() => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// `[label](url)` for an `http(s)` URL, `label` being Markdown already made safe. The
-/// destination keeps only characters that can end neither it nor the table cell (no
-/// parentheses, angle brackets, `|`, backslashes, quotes, spaces or newlines); any other
-/// byte is percent-encoded. Anything but `http(s)` is no link: `None`.
-fn link(label: &str, url: &str) -> Option<String> {
-    let scheme_ends = url.find("://")?;
-    if !["http", "https"].contains(&url[..scheme_ends].to_ascii_lowercase().as_str())
-        || url.len() > FIELD_BYTES
-    {
-        return None;
-    }
-    let mut destination = String::with_capacity(url.len());
-    for b in url.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~:/?#@!$&'*+,;=%".contains(&b) {
-            destination.push(char::from(b));
-        } else {
-            let _ = write!(destination, "%{b:02X}");
-        }
-    }
-    Some(format!("[{label}]({destination})"))
-}
-
-/// An inline code span that its content cannot close, safe inside a table cell.
-fn code(s: &str) -> String {
-    let s = cut(s, FIELD_BYTES).replace(['\n', '\r'], " ").replace('|', "\\|");
-    let ticks = "`".repeat(longest_backtick_run(&s) + 1);
-    format!("{ticks} {s} {ticks}")
-}
-
-/// A fenced block that its content cannot close: the fence is longer than any backtick
-/// run inside, and a line of tildes cannot end a backtick fence.
-fn fenced(s: &str) -> String {
-    let fence = "`".repeat((longest_backtick_run(s) + 1).max(3));
-    let newline = if s.ends_with('\n') { "" } else { "\n" };
-    format!("{fence}text\n{s}{newline}{fence}\n")
-}
-
-fn longest_backtick_run(s: &str) -> usize {
-    s.split(|c| c != '`').map(str::len).max().unwrap_or(0)
-}
-
-/// The first and last part of a stream, joined by a line saying how much is left out.
-fn head_and_tail(s: &str) -> String {
-    if s.len() <= STREAM_HEAD_BYTES + STREAM_TAIL_BYTES {
-        return s.to_owned();
-    }
-    let head = s.floor_char_boundary(STREAM_HEAD_BYTES);
-    let tail = s.ceil_char_boundary(s.len() - STREAM_TAIL_BYTES);
-    let left_out = tail - head;
-    format!("{}\n[… {left_out} bytes not shown; see the envelope artifact …]\n{}", &s[..head], &s[tail..])
-}
-
-fn cut(s: &str, limit: usize) -> std::borrow::Cow<'_, str> {
-    if s.len() <= limit {
-        return s.into();
-    }
-    let end = s.floor_char_boundary(limit);
-    format!("{}…", &s[..end]).into()
 }
 
 fn duration(ms: u64) -> String {
@@ -200,49 +126,57 @@ fn wire_name(value: &impl serde::Serialize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::envelope::{Ci, CommandSource, DecisionBlock, ReasonCode, SmokeResult, StaleCheck, Tool};
 
-    #[test]
-    fn text_cannot_form_markup() {
-        assert_eq!(text("<b>x</b> | [a](b)\n#1"), "\\<b\\>x\\<\\/b\\> \\| \\[a\\]\\(b\\) \\#1");
-    }
-
-    #[test]
-    fn urls_are_links_and_cannot_leave_their_destination() {
-        let run = "https://github.com/o/r/actions/runs/1/attempts/2";
-        assert_eq!(
-            link(&text(run), run).as_deref(),
-            Some(
-                "[https\\:\\/\\/github\\.com\\/o\\/r\\/actions\\/runs\\/1\\/attempts\\/2]\
-                 (https://github.com/o/r/actions/runs/1/attempts/2)"
-            )
-        );
-        assert_eq!(
-            link("x", "https://e.com/a) [b](javascript:c) |<d>\"\\\n`é").as_deref(),
-            Some("[x](https://e.com/a%29%20%5Bb%5D%28javascript:c%29%20%7C%3Cd%3E%22%5C%0A%60%C3%A9)")
-        );
-        for not_a_link in ["javascript:alert(1)", "data:text/html,x", "//e.com", "ftp://e.com", "e.com"] {
-            assert_eq!(link("x", not_a_link), None, "{not_a_link}");
+    fn envelope(stdout: String) -> Envelope {
+        Envelope {
+            schema_version: 1,
+            tool: Tool::this(),
+            merge_commit: "a".repeat(40),
+            task_id: Some("#1 <b>@octo</b>".into()),
+            status: Status::Fail,
+            allow_continuation: false,
+            stale: false,
+            stale_check: StaleCheck::Checked,
+            main_head: None,
+            dry_run: false,
+            duration_ms: 1,
+            started_at: String::new(),
+            finished_at: String::new(),
+            timeout_sec: 1,
+            smoke_command_source: CommandSource::Cli,
+            smoke_result: SmokeResult {
+                command: "make ``smoke``".into(),
+                passed: false,
+                exit_code: Some(1),
+                stdout_tail: stdout,
+                stderr_tail: String::new(),
+                failure_reason: Some("the smoke exited with code 1".into()),
+            },
+            decision: DecisionBlock {
+                decision: Decision::Halt,
+                reason_codes: vec![ReasonCode::PostMergeSmokeFail],
+            },
+            escalation: None,
+            ci: Ci {
+                provider: "local".into(),
+                repository: None,
+                git_ref: None,
+                event: None,
+                run_id: None,
+                run_url: None,
+            },
+            culprit: None,
+            changed_paths: None,
+            notifications: Vec::new(),
         }
-        assert!(link("x", "HTTPS://e.com").is_some());
     }
 
     #[test]
-    fn code_and_fences_outrun_backticks_in_the_content() {
-        assert_eq!(code("a``b|c"), "``` a``b\\|c ```");
-        let block = fenced("````\n```text\n");
-        assert!(block.starts_with("`````text\n"), "{block}");
-        assert!(block.ends_with("\n`````\n"));
-    }
-
-    #[test]
-    fn long_streams_show_head_and_tail() {
-        let s = format!("{}{}", "a".repeat(100_000), "z".repeat(100));
-        let shown = head_and_tail(&s);
-        assert!(shown.len() < STREAM_HEAD_BYTES + STREAM_TAIL_BYTES + 100);
-        assert!(shown.starts_with('a') && shown.ends_with('z'));
-        assert!(
-            shown
-                .contains(&format!("[… {} bytes not shown", 100_100 - STREAM_HEAD_BYTES - STREAM_TAIL_BYTES))
-        );
+    fn untrusted_text_is_inert_and_the_report_stays_small() {
+        let md = summary(&envelope("x".repeat(10 * SUMMARY_LIMIT)), 1);
+        assert!(md.len() <= SUMMARY_LIMIT, "{}", md.len());
+        assert!(md.contains("\\#1 \\<b\\>\\@\u{200B}octo"), "{md}");
+        assert!(md.contains("``` make ``smoke`` ``` from cli"), "{md}");
     }
 }

@@ -7,6 +7,7 @@ use serde_json::json;
 use super::client::{Api, ApiError, Repeat};
 use super::settings::encode;
 use crate::envelope::{Envelope, Status};
+use crate::text::{Limit, truncate};
 
 /// GitHub caps a status description at 140 characters.
 pub const MAX_DESCRIPTION: usize = 140;
@@ -53,17 +54,7 @@ pub fn description(envelope: &Envelope) -> String {
     if envelope.stale {
         text.push_str(", main moved on");
     }
-    cut(&text, MAX_DESCRIPTION)
-}
-
-/// At most `max` characters, with an ellipsis when cut.
-pub fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    truncate(&text, Limit::Chars(MAX_DESCRIPTION)).into_owned()
 }
 
 pub struct NewStatus<'a> {
@@ -79,7 +70,7 @@ pub async fn set(api: &Api, sha: &str, status: &NewStatus<'_>) -> Result<(), Api
     let mut body = json!({
         "state": status.state,
         "context": status.context,
-        "description": cut(status.description, MAX_DESCRIPTION),
+        "description": truncate(status.description, Limit::Chars(MAX_DESCRIPTION)),
     });
     if let Some(url) = status.target_url {
         body["target_url"] = json!(url);
@@ -124,14 +115,5 @@ mod tests {
         assert_eq!(state_for(Status::Fail), State::Failure);
         assert_eq!(state_for(Status::Timeout), State::Failure);
         assert_eq!(state_for(Status::Blocked), State::Error);
-    }
-
-    #[test]
-    fn cuts_long_descriptions_on_a_character_boundary() {
-        let long = "é".repeat(200);
-        let cut = cut(&long, MAX_DESCRIPTION);
-        assert_eq!(cut.chars().count(), MAX_DESCRIPTION);
-        assert!(cut.ends_with('…'));
-        assert_eq!(super::cut("short", MAX_DESCRIPTION), "short");
     }
 }

@@ -4,6 +4,8 @@
 //! so a retried comment is found rather than posted twice).
 
 use crate::envelope::{Culprit, Envelope, Escalation, Status};
+use crate::text::md::{self, code, fence};
+use crate::text::{Limit, one_line, tail, truncate};
 
 /// Each tail quoted in an issue keeps at most this many bytes (GitHub caps a body at 65536).
 const ISSUE_TAIL_BYTES: usize = 6000;
@@ -28,32 +30,38 @@ fn clean(value: &str) -> String {
     value.replace("--", "-\u{2010}").replace('>', "%3E")
 }
 
-/// `Post-merge smoke FAIL on main: cargo test --test smoke`; at most 256 characters.
+/// `Post-merge smoke FAIL on main: cargo test --test smoke`; at most 256 characters. (A
+/// title is plain text on GitHub: no Markdown to escape.)
 pub fn title(packet: &Escalation, branch: &str, command: &str) -> String {
     let command = if command.is_empty() { "the smoke" } else { command };
-    let command = command.replace(['\r', '\n'], " ");
-    format!("Post-merge smoke {} on {branch}: {command}", packet.status.as_str()).chars().take(256).collect()
+    let title = format!("Post-merge smoke {} on {branch}: {command}", packet.status.as_str());
+    truncate(&one_line(&title), Limit::Chars(256)).into_owned()
 }
 
 pub fn body(envelope: &Envelope, packet: &Escalation, branch: &str) -> String {
-    let mut out =
-        format!("## Post-merge smoke {} on `{branch}`\n\n{}\n\n", packet.status.as_str(), packet.summary);
+    let mut out = format!(
+        "## Post-merge smoke {} on {}\n\n{}\n\n",
+        packet.status.as_str(),
+        code(branch),
+        md::text(&packet.summary)
+    );
     out.push_str("| | |\n|---|---|\n");
-    out.push_str(&format!("| Merge commit | `{}` |\n", envelope.merge_commit));
+    out.push_str(&format!("| Merge commit | {} |\n", code(&envelope.merge_commit)));
     if let Some(culprit) = &packet.culprit {
         out.push_str(&format!("| Pull request | {} |\n", culprit_line(culprit)));
     }
     if let Some(task) = &packet.task_id {
-        out.push_str(&format!("| Task | {} |\n", cell(task)));
+        out.push_str(&format!("| Task | {} |\n", md::text(task)));
     }
     out.push_str(&format!("| Status | {} |\n", outcome(envelope, packet)));
     if let Some(url) = &packet.evidence.run_url {
-        out.push_str(&format!("| Run | {} |\n", cell(url)));
+        out.push_str(&format!("| Run | {} |\n", md::url(url)));
     }
-    out.push_str(&format!("| Fingerprint | `{}` |\n\n", packet.fingerprint));
-    out.push_str(&format!("Command:\n\n{}\n", fenced(&envelope.smoke_result.command, 2000)));
+    out.push_str(&format!("| Fingerprint | {} |\n\n", code(&packet.fingerprint)));
+    out.push_str(&format!("Command:\n\n{}\n", fence(&tail(&envelope.smoke_result.command, 2000, ""))));
     out.push_str(&format!(
-        "Follow-on merges into `{branch}` are held until a later smoke passes; this issue is closed then.\n\n"
+        "Follow-on merges into {} are held until a later smoke passes; this issue is closed then.\n\n",
+        code(branch)
     ));
     out.push_str(&tails(packet, ISSUE_TAIL_BYTES));
     out.push_str(&format!("\n{}\n{}\n", fingerprint_marker(&packet.fingerprint), branch_marker(branch)));
@@ -63,14 +71,17 @@ pub fn body(envelope: &Envelope, packet: &Escalation, branch: &str) -> String {
 }
 
 pub fn recurrence_comment(envelope: &Envelope, packet: &Escalation) -> String {
-    let mut out =
-        format!("The post-merge smoke failed again at `{}`: {}\n\n", envelope.merge_commit, packet.summary);
+    let mut out = format!(
+        "The post-merge smoke failed again at {}: {}\n\n",
+        code(&envelope.merge_commit),
+        md::text(&packet.summary)
+    );
     if let Some(culprit) = &packet.culprit {
         out.push_str(&format!("- Pull request: {}\n", culprit_line(culprit)));
     }
     out.push_str(&format!("- Status: {}\n", outcome(envelope, packet)));
     if let Some(url) = &packet.evidence.run_url {
-        out.push_str(&format!("- Run: {url}\n"));
+        out.push_str(&format!("- Run: {}\n", md::url(url)));
     }
     out.push('\n');
     out.push_str(&tails(packet, COMMENT_TAIL_BYTES));
@@ -80,14 +91,17 @@ pub fn recurrence_comment(envelope: &Envelope, packet: &Escalation) -> String {
 }
 
 pub fn recovery_comment(envelope: &Envelope, branch: &str) -> String {
-    let mut out =
-        format!("Recovered: the post-merge smoke passed on `{branch}` at `{}`", envelope.merge_commit);
+    let mut out = format!(
+        "Recovered: the post-merge smoke passed on {} at {}",
+        code(branch),
+        code(&envelope.merge_commit)
+    );
     if let Some(culprit) = &envelope.culprit {
         out.push_str(&format!(" ({})", culprit_line(culprit)));
     }
     out.push('.');
     if let Some(url) = &envelope.ci.run_url {
-        out.push_str(&format!(" Run: {url}"));
+        out.push_str(&format!(" Run: {}", md::url(url)));
     }
     out.push_str("\n\n");
     out.push_str(&event_marker(envelope));
@@ -95,13 +109,17 @@ pub fn recovery_comment(envelope: &Envelope, branch: &str) -> String {
     out
 }
 
+/// `#12 Title by @login`: the number links the pull request; the login, as GitHub gave
+/// it, mentions its author; the title is inert text.
 fn culprit_line(culprit: &Culprit) -> String {
     let mut line = format!("#{}", culprit.number);
     if let Some(title) = &culprit.title {
-        line.push_str(&format!(" {}", cell(title)));
+        line.push_str(&format!(" {}", md::text(title)));
     }
     if let Some(author) = &culprit.author {
-        line.push_str(&format!(" by @{}", cell(author)));
+        let login = !author.is_empty() && author.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let by = if login { format!("@{author}") } else { md::text(author) };
+        line.push_str(&format!(" by {by}"));
     }
     line
 }
@@ -123,57 +141,20 @@ fn outcome(envelope: &Envelope, packet: &Escalation) -> String {
 
 fn tails(packet: &Escalation, max: usize) -> String {
     let mut out = String::new();
-    for (name, tail) in [("stderr", &packet.evidence.stderr_tail), ("stdout", &packet.evidence.stdout_tail)] {
-        if !tail.is_empty() {
+    for (name, text) in [("stderr", &packet.evidence.stderr_tail), ("stdout", &packet.evidence.stdout_tail)] {
+        if !text.is_empty() {
             out.push_str(&format!(
                 "<details><summary>{name} (tail)</summary>\n\n{}\n</details>\n\n",
-                fenced(tail, max)
+                fence(&tail(text, max, ""))
             ));
         }
     }
     out
 }
 
-/// A table cell: no line breaks, no column separators.
-fn cell(text: &str) -> String {
-    text.replace(['\r', '\n'], " ").replace('|', "\\|")
-}
-
-/// `text` in a code fence longer than any run of backticks inside it, keeping its last
-/// `max` bytes.
-pub fn fenced(text: &str, max: usize) -> String {
-    let mut start = text.len().saturating_sub(max);
-    while !text.is_char_boundary(start) {
-        start += 1;
-    }
-    let kept = &text[start..];
-    let longest = kept.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest.max(2) + 1);
-    let cut_note = if start > 0 { format!("[… {start} bytes before this cut]\n") } else { String::new() };
-    let newline = if kept.ends_with('\n') { "" } else { "\n" };
-    format!("{fence}text\n{cut_note}{kept}{newline}{fence}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_fence_outlasts_the_backticks_inside() {
-        let text = "a ``` b ```` c";
-        let f = fenced(text, 1000);
-        assert!(f.starts_with("`````text\n"), "{f}");
-        assert!(f.ends_with("\n`````"));
-        assert_eq!(fenced("x", 1000), "```text\nx\n```");
-    }
-
-    #[test]
-    fn a_long_tail_keeps_its_end_on_a_character_boundary() {
-        let text = format!("{}END", "é".repeat(100));
-        let f = fenced(&text, 10);
-        assert!(f.contains("END"));
-        assert!(f.contains("bytes before this cut"));
-    }
 
     #[test]
     fn markers_cannot_end_the_comment_early() {

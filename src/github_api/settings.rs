@@ -1,15 +1,13 @@
-//! Where the API is and who we are there: the token (`--github-token`, else
-//! `POST_MERGE_SMOKE_GITHUB_TOKEN`, else `GITHUB_TOKEN`), the base URL (`GITHUB_API_URL`),
-//! the repository (`GITHUB_REPOSITORY`) and the retry and pacing tunables.
+//! Where the API is and who we are there: the token (from [`ApiConfig`]), the base URL
+//! (`GITHUB_API_URL`), the repository (`GITHUB_REPOSITORY`) and the retry and pacing
+//! tunables.
 
-use std::ffi::OsString;
 use std::time::Duration;
 
 use super::client::ApiError;
 use super::retry::RetryPolicy;
-use crate::ci_env::CiEnv;
-use crate::cli::{ApiArgs, RedactArgs};
-use crate::redact::Redactor;
+use crate::config::ApiConfig;
+use crate::env::CiEnv;
 
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 
@@ -26,13 +24,10 @@ pub struct Settings {
 
 impl Settings {
     /// `Err(NoToken)` means every API feature is simply off.
-    pub fn new(args: &ApiArgs, ci: &CiEnv) -> Result<Self, ApiError> {
-        // The flag (or its POST_MERGE_SMOKE_ variable) first, then the runner's token;
-        // read here rather than in clap because clap takes one variable per flag.
-        let token = args
-            .github_token
-            .clone()
-            .or_else(|| std::env::var("GITHUB_TOKEN").ok())
+    pub fn new(config: &ApiConfig, ci: &CiEnv) -> Result<Self, ApiError> {
+        let token = config
+            .token
+            .as_deref()
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::NoToken)?;
@@ -47,23 +42,10 @@ impl Settings {
             api_url: ci.api_url.clone().unwrap_or_else(|| DEFAULT_API_URL.to_owned()),
             owner,
             name,
-            policy: RetryPolicy::new(
-                Duration::from_millis(args.api_retry_base_ms),
-                Duration::from_secs(args.api_max_wait),
-            ),
-            write_interval: Duration::from_millis(args.gate_write_interval_ms),
+            policy: RetryPolicy::new(config.retry_base, config.max_wait),
+            write_interval: config.write_interval,
         })
     }
-}
-
-/// The redactor for a command: secrets in the environment, `--redact-env` variables, and
-/// the token given by flag (a value in the environment is masked already, one on the
-/// command line would not be).
-pub fn redactor(api: &ApiArgs, redact: &RedactArgs) -> Redactor {
-    let flag_token =
-        api.github_token.iter().map(|t| ("POST_MERGE_SMOKE_GITHUB_TOKEN".into(), t.trim().into()));
-    let vars: Vec<(OsString, OsString)> = std::env::vars_os().chain(flag_token).collect();
-    Redactor::from_vars(vars, &redact.redact_env)
 }
 
 /// `owner/name`, each part made of the characters GitHub allows, so they go into URL

@@ -1,10 +1,17 @@
 //! Where the smoke command comes from (contract section 4): `--command` or the words after
 //! `--`, then the task file, then the registry, then none. The first that answers wins.
 
+mod files;
+mod registry;
+mod task_file;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::config::{ConfigError, Registry, TaskFile};
+pub use files::{MAX_YAML_DEPTH, SmokeConfigError};
+pub use registry::Registry;
+pub use task_file::TaskFile;
+
 use crate::envelope::CommandSource;
 
 pub const DEFAULT_REGISTRY: &str = ".github/post-merge-smoke.yml";
@@ -25,6 +32,8 @@ pub struct Request<'a> {
     pub commit_task_id: Option<String>,
     /// Paths the merge changed; `None` when they are unknown.
     pub changed_paths: Option<&'a [String]>,
+    /// `bash` when there is one on `PATH`; shell strings run with `sh` otherwise.
+    pub bash: Option<&'a Path>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,20 +52,20 @@ pub struct Resolution {
     pub timeout_sec: Option<u64>,
 }
 
-pub fn resolve(req: &Request<'_>) -> Result<Resolution, ConfigError> {
+pub fn resolve(req: &Request<'_>) -> Result<Resolution, SmokeConfigError> {
     let task = req.task_file.map(TaskFile::load).transpose()?.unwrap_or_default();
     let task_id = req.task_id.map(str::to_owned).or(task.task_id).or_else(|| req.commit_task_id.clone());
     let found =
         |source, smoke| Resolution { source, smoke, task_id: task_id.clone(), timeout_sec: task.timeout_sec };
 
     if let Some(command) = req.command.filter(|c| !c.trim().is_empty()) {
-        return Ok(found(CommandSource::Cli, Some(shell(command))));
+        return Ok(found(CommandSource::Cli, Some(shell(command, req.bash))));
     }
     if !req.argv.is_empty() {
         return Ok(found(CommandSource::Cli, Some(direct(req.argv))));
     }
     if let Some(command) = &task.smoke_command {
-        return Ok(found(CommandSource::TaskFile, Some(shell(command))));
+        return Ok(found(CommandSource::TaskFile, Some(shell(command, req.bash))));
     }
     let registry_path = match (req.registry, &req.default_registry) {
         (Some(path), _) => Some(path.to_owned()),
@@ -66,15 +75,15 @@ pub fn resolve(req: &Request<'_>) -> Result<Resolution, ConfigError> {
     if let Some(path) = registry_path {
         let registry = Registry::load(&path)?;
         if let Some((command, _)) = registry.lookup(task_id.as_deref(), req.changed_paths) {
-            return Ok(found(CommandSource::Registry, Some(shell(command))));
+            return Ok(found(CommandSource::Registry, Some(shell(command, req.bash))));
         }
     }
     Ok(found(CommandSource::None, None))
 }
 
 /// A shell string, run by `bash -eo pipefail -c` where bash exists, else `sh -c`.
-pub fn shell(command: &str) -> SmokeCommand {
-    let mut argv: Vec<OsString> = match find_in_path("bash") {
+pub fn shell(command: &str, bash: Option<&Path>) -> SmokeCommand {
+    let mut argv: Vec<OsString> = match bash {
         Some(bash) => vec![bash.into(), "-eo".into(), "pipefail".into(), "-c".into()],
         None => vec!["sh".into(), "-c".into()],
     };
@@ -86,16 +95,6 @@ pub fn shell(command: &str) -> SmokeCommand {
 pub fn direct(words: &[OsString]) -> SmokeCommand {
     let display = shell_words::join(words.iter().map(|w| w.to_string_lossy()));
     SmokeCommand { display, argv: words.to_vec() }
-}
-
-fn find_in_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 #[cfg(test)]
@@ -123,7 +122,7 @@ mod tests {
         let req = Request { registry: Some(Path::new("/nonexistent/r.yml")), ..Default::default() };
         assert_eq!(
             resolve(&req).map(|r| r.source),
-            Err(ConfigError::NotFound { path: "/nonexistent/r.yml".into() })
+            Err(SmokeConfigError::NotFound { path: "/nonexistent/r.yml".into() })
         );
     }
 }

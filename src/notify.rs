@@ -1,34 +1,34 @@
-//! The GitHub side of `run`, called once the verdict is made and before the envelope is
-//! written: the commit status, the escalation issue and (`--gate`) the tree gate. (The
-//! culprit is looked up by `run` itself, before the smoke command is chosen.) Each step's
-//! outcome becomes a `notifications` entry and, when it failed, a warning; nothing here
-//! changes the status, the decision or the exit code.
+//! What GitHub is told once a verdict is made, before the envelope is written: the commit
+//! status, the escalation issue and (`--gate`) the tree gate. (The culprit is looked up
+//! by `run` itself, before the smoke command is chosen.) Each step's outcome becomes a
+//! `notifications` entry and, when it failed, a warning; nothing here changes the status,
+//! the decision or the exit code.
 
-use super::Connection;
-use super::client::Api;
-use super::commit_status::{self, NewStatus};
-use super::escalation_issue::{self, Done, Target};
-use super::gate::{self, Gate};
-use super::settings::Settings;
 use crate::cancel::Cancel;
-use crate::cli::RunArgs;
-use crate::envelope::{Notification, ReasonCode, Status};
+use crate::config::PublishConfig;
+use crate::envelope::{Envelope, Notification, ReasonCode, Status};
+use crate::github_api::commit_status::{self, NewStatus};
+use crate::github_api::escalation_issue::{self, Done, Target};
+use crate::github_api::gate::{self, Gate};
+use crate::github_api::{Api, Connection, Settings};
 use crate::progress::Progress;
-use crate::run::Report;
 
 pub const CULPRIT: &str = "culprit";
 pub const COMMIT_STATUS: &str = "commit_status";
 pub const ESCALATION_ISSUE: &str = "escalation_issue";
 pub const GATE: &str = "gate";
 
+/// Tells GitHub about `envelope` (a verdict on `branch`) as `config` asks, recording each
+/// step in its `notifications`.
 pub async fn publish(
-    report: &mut Report,
-    args: &RunArgs,
+    envelope: &mut Envelope,
+    branch: &str,
+    config: &PublishConfig,
     github: &Connection,
     progress: &Progress,
     cancel: &mut Cancel,
 ) {
-    let gh = &args.github;
+    let gh = config;
     let requested: Vec<&str> =
         [(gh.commit_status, COMMIT_STATUS), (gh.escalation_issue, ESCALATION_ISSUE), (gh.gate, GATE)]
             .into_iter()
@@ -37,44 +37,45 @@ pub async fn publish(
     let (settings, api) = match github {
         Ok(connected) => connected,
         // Features asked for by flag say why they did nothing.
-        Err(e) => return requested.iter().for_each(|kind| note(report, progress, kind, Some(e.to_string()))),
+        Err(e) => {
+            return requested.iter().for_each(|kind| note(envelope, progress, kind, Some(e.to_string())));
+        }
     };
-    let was_cancelled = report.envelope.decision.reason_codes.contains(&ReasonCode::RunCancelled);
+    let was_cancelled = envelope.decision.reason_codes.contains(&ReasonCode::RunCancelled);
     if was_cancelled || cancel.requested().is_some() {
         // The runner kills the step seconds after cancelling it: write the envelope now.
         let why = "skipped: the run was cancelled".to_owned();
-        return requested.iter().for_each(|kind| note(report, progress, kind, Some(why.clone())));
+        return requested.iter().for_each(|kind| note(envelope, progress, kind, Some(why.clone())));
     }
-    let steps = Steps { api, settings, args, progress, branch: report.main_branch.clone() };
+    let steps = Steps { api, settings, config, progress, branch };
     let signal = tokio::select! {
-        () = steps.run(report) => None,
+        () = steps.run(envelope) => None,
         request = cancel.changed() => Some(request.signal),
     };
     if let Some(signal) = signal {
-        note(report, progress, "github_api", Some(format!("stopped by {signal}: the run was cancelled")));
+        note(envelope, progress, "github_api", Some(format!("stopped by {signal}: the run was cancelled")));
     }
 }
 
 struct Steps<'a> {
     api: &'a Api,
     settings: &'a Settings,
-    args: &'a RunArgs,
+    config: &'a PublishConfig,
     progress: &'a Progress,
-    branch: String,
+    branch: &'a str,
 }
 
 impl Steps<'_> {
-    async fn run(&self, report: &mut Report) {
-        let gh = &self.args.github;
+    async fn run(&self, envelope: &mut Envelope) {
+        let gh = self.config;
         if gh.commit_status {
-            let result = self.commit_status(report).await;
-            note(report, self.progress, COMMIT_STATUS, result.err());
+            let result = self.commit_status(envelope).await;
+            note(envelope, self.progress, COMMIT_STATUS, result.err());
         }
         if gh.escalation_issue {
-            let envelope = &report.envelope;
             let target = Target {
                 api: self.api,
-                branch: &self.branch,
+                branch: self.branch,
                 labels: &gh.issue_labels,
                 redactor: self.progress.redactor(),
             };
@@ -95,13 +96,13 @@ impl Steps<'_> {
                     }
                     Ok(Done::Closed(_)) | Err(_) => {}
                 }
-                note(report, self.progress, ESCALATION_ISSUE, done.err().map(|e| e.to_string()));
+                note(envelope, self.progress, ESCALATION_ISSUE, done.err().map(|e| e.to_string()));
             }
         }
         if gh.gate {
             let gate =
                 Gate { api: self.api, context: &gh.gate_context, interval: self.settings.write_interval };
-            let error = match gate.apply(&self.branch, &gate::plan(&report.envelope)).await {
+            let error = match gate.apply(self.branch, &gate::plan(envelope)).await {
                 Ok(outcome) => {
                     self.progress.info(&format!(
                         "gate `{}`: {} pull request(s) updated, {} already right{}",
@@ -114,19 +115,18 @@ impl Steps<'_> {
                 }
                 Err(e) => Some(e.to_string()),
             };
-            note(report, self.progress, GATE, error);
+            note(envelope, self.progress, GATE, error);
         }
     }
 
-    async fn commit_status(&self, report: &Report) -> Result<(), String> {
-        let envelope = &report.envelope;
+    async fn commit_status(&self, envelope: &Envelope) -> Result<(), String> {
         if !crate::git::is_object_id(&envelope.merge_commit) {
             return Err(format!("no status set: `{}` is not a resolved commit", envelope.merge_commit));
         }
         let description = commit_status::description(envelope);
         let status = NewStatus {
             state: commit_status::state_for(envelope.status),
-            context: &self.args.github.status_context,
+            context: &self.config.status_context,
             description: &description,
             target_url: envelope.ci.run_url.as_deref(),
         };
@@ -134,8 +134,8 @@ impl Steps<'_> {
     }
 }
 
-fn note(report: &mut Report, progress: &Progress, kind: &str, error: Option<String>) {
-    report.envelope.notifications.push(notification(kind, progress, error.as_ref()));
+fn note(envelope: &mut Envelope, progress: &Progress, kind: &str, error: Option<String>) {
+    envelope.notifications.push(notification(kind, progress, error.as_ref()));
 }
 
 /// The record of one API step; a failure is also a warning in the log.

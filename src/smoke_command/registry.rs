@@ -8,7 +8,7 @@ use std::path::Path;
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Deserialize;
 
-use super::{ConfigError, read, yaml_error};
+use super::files::{SmokeConfigError, parse_yaml, read};
 
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
@@ -51,15 +51,15 @@ pub enum Match<'a> {
 }
 
 impl Registry {
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+    pub fn load(path: &Path) -> Result<Self, SmokeConfigError> {
         Self::parse(path, &read(path)?)
     }
 
-    pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
+    pub fn parse(path: &Path, text: &str) -> Result<Self, SmokeConfigError> {
         if text.trim().is_empty() {
             return Ok(Registry::default());
         }
-        let raw: Raw = serde_yaml_ng::from_str(text).map_err(|e| yaml_error(path, 1, &e))?;
+        let raw: Raw = parse_yaml(path, text, 1)?;
         let paths = raw
             .paths
             .into_iter()
@@ -68,7 +68,7 @@ impl Registry {
                 let matcher = GlobBuilder::new(&p.glob)
                     .literal_separator(true)
                     .build()
-                    .map_err(|e| ConfigError::Invalid {
+                    .map_err(|e| SmokeConfigError::Invalid {
                         path: path.to_owned(),
                         line: text.lines().position(|l| l.contains(&p.glob)).map(|i| i + 1),
                         message: format!("invalid glob `{}`: {}", p.glob, e.kind()),
@@ -76,7 +76,7 @@ impl Registry {
                     .compile_matcher();
                 Ok(PathEntry { glob: p.glob, matcher, command: p.command })
             })
-            .collect::<Result<_, ConfigError>>()?;
+            .collect::<Result<_, SmokeConfigError>>()?;
         let non_empty = |c: String| Some(c).filter(|c| !c.trim().is_empty());
         Ok(Registry { default: raw.default.and_then(non_empty), tasks: raw.tasks, paths })
     }

@@ -1,61 +1,35 @@
-//! `post-merge-smoke gate`: applies a verdict (`--envelope PATH`) to every open pull
-//! request into main, or (`--pull-request`) mirrors main's current health onto one pull
-//! request or merge queue entry (a `merge_group` event), and prints what it did as one
-//! JSON object. Exit 0 when every wanted status is in place, 1 when anything could not be
-//! done.
-
-use std::sync::Arc;
+//! The tree gate on its own (`post-merge-smoke gate`): applies a verdict (an envelope
+//! file) to every open pull request into main, or mirrors main's current health onto one
+//! pull request or merge queue entry (a `merge_group` event), and says what it did.
 
 use anyhow::Context;
 use serde::Deserialize;
 
-use super::client::Api;
-use super::commit_status::NewStatus;
-use super::gate::{self, Gate, Head, MergeGroup, Report};
-use super::pulls::{CommitRef, PullRequest};
-use super::settings::{Settings, redactor};
-use crate::ci_env::CiEnv;
-use crate::cli::GateArgs;
+use crate::bounded_read::{self, EVENT_CAP, REPORT_CAP};
+use crate::config::{GateConfig, GateTarget};
+use crate::env::CiEnv;
 use crate::envelope::Envelope;
+use crate::github_api::commit_status::NewStatus;
+use crate::github_api::gate::{self, Gate, Head, MergeGroup, Report};
+use crate::github_api::pulls::{CommitRef, PullRequest};
+use crate::github_api::{Api, Settings};
 use crate::progress::Progress;
-use crate::{exit_codes, output};
 
-pub async fn gate_command(args: &GateArgs) -> i32 {
-    let redactor = Arc::new(redactor(&args.api, &args.redact));
-    let ci = CiEnv::from_env();
-    let progress = Progress::new(Arc::clone(&redactor), ci.github_actions);
-    let report = match gate(args, &ci, &progress).await {
-        Ok(report) => report,
-        Err(e) => {
-            progress.warn(&format!("the gate did nothing: {e:#}"));
-            return exit_codes::FAIL;
-        }
-    };
-    if let Some(failure) = report.failure() {
-        progress.warn(&format!("gate: {failure}"));
-    }
-    let mut value = serde_json::to_value(&report).unwrap_or_default();
-    redactor.json(&mut value);
-    let mut text = serde_json::to_vec_pretty(&value).unwrap_or_default();
-    text.push(b'\n');
-    if output::to_stdout(&text).is_err() || report.failure().is_some() {
-        return exit_codes::FAIL;
-    }
-    exit_codes::OK
-}
-
-async fn gate(args: &GateArgs, ci: &CiEnv, progress: &Progress) -> anyhow::Result<Report> {
-    let settings = Settings::new(&args.api, ci)?;
+/// Sets the gate statuses `config` asks for; an error when nothing could be done at all.
+pub async fn gate(config: &GateConfig, ci: &CiEnv, progress: &Progress) -> anyhow::Result<Report> {
+    let settings = Settings::new(&config.api, ci)?;
     let api = Api::new(&settings)?;
-    let gate = Gate { api: &api, context: &args.gate_context, interval: settings.write_interval };
-    if args.pull_request {
-        return mirror(args, ci, &gate, progress).await;
-    }
-    let path = args.envelope.as_deref().context("`--envelope` or `--pull-request` is needed")?;
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading `{}`", path.display()))?;
+    let gate = Gate { api: &api, context: &config.gate_context, interval: settings.write_interval };
+    let path = match &config.target {
+        GateTarget::Mirror { pr_number, head_sha } => {
+            return mirror(config, *pr_number, head_sha.as_deref(), ci, &gate, progress).await;
+        }
+        GateTarget::Envelope(path) => path,
+    };
+    let bytes = bounded_read::read(path, REPORT_CAP)?;
     let envelope: Envelope =
-        serde_json::from_str(&text).with_context(|| format!("`{}` is not an envelope", path.display()))?;
-    let branch = args
+        serde_json::from_slice(&bytes).with_context(|| format!("`{}` is not an envelope", path.display()))?;
+    let branch = config
         .main_branch
         .clone()
         .or_else(|| {
@@ -139,13 +113,19 @@ impl Target {
 }
 
 /// Sets main's current health on one pull request's head, or on a merge queue entry's.
-async fn mirror(args: &GateArgs, ci: &CiEnv, gate: &Gate<'_>, progress: &Progress) -> anyhow::Result<Report> {
+async fn mirror(
+    config: &GateConfig,
+    pr_number: Option<u64>,
+    head_sha: Option<&str>,
+    ci: &CiEnv,
+    gate: &Gate<'_>,
+    progress: &Progress,
+) -> anyhow::Result<Report> {
     let event = match &ci.event_path {
-        Some(path) if args.pr_number.is_none() => {
-            let text =
-                std::fs::read_to_string(path).with_context(|| format!("reading `{}`", path.display()))?;
+        Some(path) if pr_number.is_none() => {
+            let bytes = bounded_read::read(path, EVENT_CAP)?;
             Some(
-                serde_json::from_str::<Event>(&text)
+                serde_json::from_slice::<Event>(&bytes)
                     .with_context(|| format!("`{}` is not an event", path.display()))?,
             )
         }
@@ -153,9 +133,9 @@ async fn mirror(args: &GateArgs, ci: &CiEnv, gate: &Gate<'_>, progress: &Progres
     };
     let default_branch =
         event.as_ref().and_then(|e| e.repository.as_ref()).and_then(|r| r.default_branch.clone());
-    let branch = args.main_branch.clone().or(default_branch).unwrap_or_else(|| "main".to_owned());
-    let target = match (args.pr_number, &args.head_sha, event) {
-        (Some(number), Some(sha), _) => Target::PullRequest { number, sha: sha.clone(), base: None },
+    let branch = config.main_branch.clone().or(default_branch).unwrap_or_else(|| "main".to_owned());
+    let target = match (pr_number, head_sha, event) {
+        (Some(number), Some(sha), _) => Target::PullRequest { number, sha: sha.to_owned(), base: None },
         (Some(number), None, _) => {
             let pr: PullRequest = gate.api.get(&gate.api.repo_path(&format!("/pulls/{number}"))).await?;
             Target::PullRequest { number, sha: pr.head.sha, base: Some(pr.base.git_ref) }
@@ -177,7 +157,7 @@ async fn mirror(args: &GateArgs, ci: &CiEnv, gate: &Gate<'_>, progress: &Progres
         return Ok(report);
     }
     let (state, description, target_url) =
-        gate::main_health(gate.api, &branch, &args.status_context, &args.gate_context).await?;
+        gate::main_health(gate.api, &branch, &config.status_context, &config.gate_context).await?;
     progress.info(&format!("{}: {description}", target.name()));
     let status = NewStatus {
         state,

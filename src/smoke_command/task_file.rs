@@ -6,8 +6,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{ConfigError, read, yaml_error};
-use crate::cli::MAX_TIMEOUT_SEC;
+use super::files::{SmokeConfigError, parse_yaml, read};
+use crate::config::MAX_TIMEOUT_SEC;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TaskFile {
@@ -36,12 +36,12 @@ enum TaskId {
 }
 
 impl TaskFile {
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+    pub fn load(path: &Path) -> Result<Self, SmokeConfigError> {
         Self::parse(path, &read(path)?)
     }
 
-    pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
-        let invalid = |line, message: &str| ConfigError::Invalid {
+    pub fn parse(path: &Path, text: &str) -> Result<Self, SmokeConfigError> {
+        let invalid = |line, message: &str| SmokeConfigError::Invalid {
             path: path.to_owned(),
             line,
             message: message.to_owned(),
@@ -50,7 +50,7 @@ impl TaskFile {
         if yaml.trim().is_empty() {
             return Ok(TaskFile::default());
         }
-        let fields: Fields = serde_yaml_ng::from_str(yaml).map_err(|e| yaml_error(path, first_line, &e))?;
+        let fields: Fields = parse_yaml(path, yaml, first_line)?;
         if fields.timeout_sec.is_some_and(|t| !(1..=MAX_TIMEOUT_SEC).contains(&t)) {
             let line = line_of(text, "timeout_sec");
             return Err(invalid(line, "`timeout_sec` must be between 1 and 604800 seconds (a week)"));
@@ -114,7 +114,7 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<TaskFile, ConfigError> {
+    fn parse(text: &str) -> Result<TaskFile, SmokeConfigError> {
         TaskFile::parse(Path::new("task.md"), text)
     }
 

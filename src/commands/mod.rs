@@ -1,0 +1,56 @@
+//! The commands: the only code besides `main.rs` and [`crate::cli`] that sees clap's
+//! structs. Each turns its arguments into the library's plain configuration, calls the
+//! library, and writes what the user sees; the exit code is its answer.
+
+mod gate;
+mod run;
+mod schema;
+
+use std::io::Write;
+
+use crate::cli::Command;
+use crate::env::Environment;
+use crate::exit_codes;
+use crate::progress::Progress;
+use crate::redact::Redactor;
+
+/// Runs one command to its exit code.
+pub fn execute(command: Command, env: Environment) -> i32 {
+    match command {
+        Command::Schema => schema::execute(),
+        Command::Run(args) => block_on(run::execute(*args, env)),
+        Command::Gate(args) => block_on(gate::execute(*args, env)),
+    }
+}
+
+fn block_on(future: impl std::future::Future<Output = i32>) -> i32 {
+    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(future),
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "post-merge-smoke: error: cannot start the runtime: {e}");
+            exit_codes::INTERNAL
+        }
+    }
+}
+
+/// A JSON document as printed: pretty, secrets masked, one trailing newline.
+fn json_document(value: &impl serde::Serialize, redactor: &Redactor) -> serde_json::Result<Vec<u8>> {
+    let mut value = serde_json::to_value(value)?;
+    redactor.json(&mut value);
+    let mut text = serde_json::to_vec_pretty(&value)?;
+    text.push(b'\n');
+    Ok(text)
+}
+
+/// Prints a JSON document on stdout; inside Actions in a collapsed group of the job log,
+/// so the log stays readable (the group markers go to stderr: stdout stays one document).
+fn print_document(text: &[u8], progress: &Progress) -> std::io::Result<()> {
+    if progress.in_actions() {
+        progress.line("::group::post-merge-smoke: the envelope");
+    }
+    let printed = crate::output::to_stdout(text);
+    if progress.in_actions() {
+        progress.line("::endgroup::");
+    }
+    printed
+}
