@@ -20,17 +20,20 @@ pub const FILE_COMMANDS: [&str; 5] =
 pub struct Environment {
     vars: Vec<(OsString, OsString)>,
     cwd: Option<PathBuf>,
+    exe: Option<PathBuf>,
     pub ci: CiEnv,
 }
 
 impl Environment {
     /// Reads the process environment and working directory: the only place that does.
     pub fn capture() -> Self {
-        Self::new(std::env::vars_os().collect(), std::env::current_dir().ok())
+        let mut env = Self::new(std::env::vars_os().collect(), std::env::current_dir().ok());
+        env.exe = std::env::current_exe().ok();
+        env
     }
 
     pub fn new(vars: Vec<(OsString, OsString)>, cwd: Option<PathBuf>) -> Self {
-        let mut env = Environment { vars, cwd, ci: CiEnv::default() };
+        let mut env = Environment { vars, cwd, exe: None, ci: CiEnv::default() };
         env.ci = CiEnv::from_lookup(|name| env.var(name).map(str::to_owned));
         env
     }
@@ -57,6 +60,11 @@ impl Environment {
     /// The working directory; `.` when it could not be read.
     pub fn cwd(&self) -> &Path {
         self.cwd.as_deref().unwrap_or(Path::new("."))
+    }
+
+    /// This binary, when it could be found.
+    pub fn exe(&self) -> Option<&Path> {
+        self.exe.as_deref()
     }
 
     /// `GITHUB_TOKEN`, the fallback of `--github-token`.

@@ -1,13 +1,58 @@
-//! The only place that runs git: rev-parse, log, diff and ls-remote, each with a timeout,
-//! no prompts and no pager, so a gate never hangs waiting for credentials.
+//! The only place that runs git, and the rules every git process follows, because some
+//! run after the smoke, which could have planted configuration to run its own programs
+//! with the tool's privileges:
+//!
+//! - a clean environment (no token, no runner file paths, no `GIT_*` of the caller), no
+//!   system or global configuration, no hooks, no fsmonitor, no external diff, no pager,
+//!   no prompts, ssh without user configuration;
+//! - its own process group, killed (with any transport it started) when the call ends,
+//!   times out or is cancelled: no git helper outlives the call;
+//! - after the smoke, commands in the repository use the git folder recorded before it
+//!   ([`Git::pin`]), whose configuration [`crate::repo_guard`] puts back, and the stale
+//!   check asks a URL recorded before it, from outside any repository ([`ls_remote`]).
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
 use tokio::process::Command;
 
+use crate::env::Environment;
+
 const GIT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The caller's variables git may see: where programs are, whose home (ssh keys, agent),
+/// and how to reach the network.
+const PASSED_VARIABLES: [&str; 14] = [
+    "PATH",
+    "HOME",
+    "SSH_AUTH_SOCK",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "TMPDIR",
+];
+/// Settings that override anything a repository's configuration could say.
+const OVERRIDES: [&str; 8] = [
+    "core.hooksPath=/dev/null",
+    "core.fsmonitor=false",
+    "core.sshCommand=ssh -F /dev/null -o BatchMode=yes",
+    "protocol.ext.allow=never",
+    "credential.helper=",
+    // The work tree is ours to judge, whoever owns it (a container's checkout).
+    "safe.directory=*",
+    "diff.external=",
+    "core.askPass=",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -26,14 +71,29 @@ pub struct Checkout {
     pub shallow: bool,
 }
 
+/// Where a repository's git folders are, recorded before the smoke ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitDirs {
+    pub git_dir: PathBuf,
+    pub common_dir: PathBuf,
+    pub toplevel: PathBuf,
+}
+
 #[derive(Debug, Clone)]
 pub struct Git {
     dir: PathBuf,
+    env: Vec<(OsString, OsString)>,
+    /// Set by [`Git::pin`]: every later command names these folders explicitly.
+    pinned: Option<GitDirs>,
 }
 
 impl Git {
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Git { dir: dir.into() }
+    pub fn new(dir: impl Into<PathBuf>, env: &Environment) -> Self {
+        let env = PASSED_VARIABLES
+            .iter()
+            .filter_map(|name| env.var_os(name).map(|value| ((*name).into(), value.to_owned())))
+            .collect();
+        Git { dir: dir.into(), env, pinned: None }
     }
 
     /// The directory git runs in.
@@ -41,30 +101,50 @@ impl Git {
         &self.dir
     }
 
+    /// The same repository, addressed by the git folders recorded now, so that a `.git`
+    /// file the smoke rewrites later points git nowhere else.
+    pub async fn pin(&self) -> Result<(Git, GitDirs), GitError> {
+        let args = ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--show-toplevel"];
+        let out = self.run(&args).await?;
+        let lines: Vec<&str> = out.lines().collect();
+        let [git_dir, common, top] = lines[..] else {
+            return Err(GitError::Failed { args: args.join(" "), stderr: out });
+        };
+        let git_dir = PathBuf::from(git_dir);
+        let common_dir = match Path::new(common) {
+            p if p.is_absolute() => p.to_owned(),
+            p => self.dir.join(p),
+        };
+        let dirs = GitDirs { git_dir, common_dir, toplevel: PathBuf::from(top) };
+        Ok((Git { pinned: Some(dirs.clone()), ..self.clone() }, dirs))
+    }
+
     async fn run(&self, args: &[&str]) -> Result<String, GitError> {
-        let joined = args.join(" ");
-        let child = Command::new("git")
-            .arg("-C")
-            .arg(&self.dir)
-            .args(args)
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env("GIT_PAGER", "cat")
-            .env("LC_ALL", "C")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(GitError::Spawn)?;
-        let output = tokio::time::timeout(GIT_TIMEOUT, child.wait_with_output())
-            .await
-            .map_err(|_| GitError::TimedOut { args: joined.clone() })?
-            .map_err(GitError::Spawn)?;
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
-            return Err(GitError::Failed { args: joined, stderr });
+        let mut command = self.command(Some(&self.dir));
+        if let Some(dirs) = &self.pinned {
+            command.arg("--git-dir").arg(&dirs.git_dir).arg("--work-tree").arg(&dirs.toplevel);
         }
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        run(command, args).await
+    }
+
+    fn command(&self, dir: Option<&Path>) -> Command {
+        let mut command = Command::new("git");
+        if let Some(dir) = dir {
+            command.arg("-C").arg(dir);
+        }
+        for setting in OVERRIDES {
+            command.arg("-c").arg(setting);
+        }
+        command
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_OPTIONAL_LOCKS", "0")
+            .env("GIT_PAGER", "cat")
+            .env("LC_ALL", "C");
+        command
     }
 
     /// The top level of the work tree containing the directory.
@@ -105,7 +185,12 @@ impl Git {
     }
 
     pub async fn commit_message(&self, commit: &str) -> Result<String, GitError> {
-        self.run(&["log", "-1", "--format=%B", commit, "--"]).await
+        self.run(&["log", "-1", "--format=%B", "--end-of-options", commit, "--"]).await
+    }
+
+    /// The URL of a configured remote, as it is now.
+    pub async fn remote_url(&self, remote: &str) -> Result<String, GitError> {
+        Ok(self.run(&["remote", "get-url", "--", remote]).await?.trim().to_owned())
     }
 
     /// Paths changed between two commits; from the first parent when `base` is `None`,
@@ -113,7 +198,8 @@ impl Git {
     pub async fn changed_paths(&self, base: Option<&str>, commit: &str) -> Result<Vec<String>, GitError> {
         let out = match base {
             Some(base) => {
-                self.run(&["diff", "--name-only", "-z", "--no-renames", base, commit, "--"]).await?
+                let args = ["diff", "--no-ext-diff", "--no-textconv", "--name-only", "-z", "--no-renames"];
+                self.run(&[&args[..], &["--end-of-options", base, commit, "--"]].concat()).await?
             }
             // One process instead of resolving the parent first: `-m --first-parent` diffs a
             // merge against its first parent, `--root` a root commit against nothing.
@@ -125,17 +211,60 @@ impl Git {
         };
         Ok(out.split('\0').filter(|p| !p.is_empty()).map(str::to_owned).collect())
     }
+}
 
-    /// The commit `refs/heads/<branch>` points to on the remote; `None` when it has no
-    /// such branch.
-    pub async fn remote_branch_head(&self, remote: &str, branch: &str) -> Result<Option<String>, GitError> {
-        let refname = format!("refs/heads/{branch}");
-        let out = self.run(&["ls-remote", "--end-of-options", remote, &refname]).await?;
-        Ok(out
-            .lines()
-            .filter_map(|line| line.split_once('\t'))
-            .find(|(_, name)| *name == refname)
-            .map(|(sha, _)| sha.to_owned()))
+/// The commit `refs/heads/<branch>` points to at `url`; `None` when it has no such
+/// branch. Run from `outside` (a folder in no repository), so no repository's
+/// configuration is read: only the URL, recorded before the smoke ran, says where to go.
+pub async fn ls_remote(
+    url: &str,
+    branch: &str,
+    env: &Environment,
+    outside: &Path,
+) -> Result<Option<String>, GitError> {
+    let git = Git::new(outside, env);
+    let mut command = git.command(None);
+    command.current_dir(outside).env("GIT_CEILING_DIRECTORIES", outside);
+    let refname = format!("refs/heads/{branch}");
+    let out = run(command, &["ls-remote", "--end-of-options", url, &refname]).await?;
+    Ok(out
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .find(|(_, name)| *name == refname)
+        .map(|(sha, _)| sha.to_owned()))
+}
+
+/// Runs git in a process group of its own, which is killed however the call ends.
+async fn run(mut command: Command, args: &[&str]) -> Result<String, GitError> {
+    let joined = args.join(" ");
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let child = command.spawn().map_err(GitError::Spawn)?;
+    let _group = child.id().map(|id| GroupGuard(Pid::from_raw(id as i32)));
+    let output = tokio::time::timeout(GIT_TIMEOUT, child.wait_with_output())
+        .await
+        .map_err(|_| GitError::TimedOut { args: joined.clone() })?
+        .map_err(GitError::Spawn)?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+        return Err(GitError::Failed { args: joined, stderr });
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Kills a git process's whole group (its transports and helpers) when dropped: on
+/// return, on timeout, and when the caller's future is dropped on cancellation.
+struct GroupGuard(Pid);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        // ESRCH: the group is gone already, as it should be.
+        let _ = killpg(self.0, Signal::SIGKILL);
     }
 }
 

@@ -28,6 +28,7 @@ pub mod output;
 pub mod progress;
 pub mod random;
 pub mod redact;
+pub mod repo_guard;
 pub mod run;
 pub mod smoke_command;
 pub mod stale;

@@ -3,12 +3,12 @@
 //! and which paths it changed. Each "no" becomes a [`Preflight`] that judges the run
 //! without running anything.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::env::CiEnv;
 use crate::envelope::{Culprit, Notification, ReasonCode};
 use crate::facts::{Preflight, PreflightOutcome};
-use crate::git::Git;
+use crate::git::{Git, GitDirs};
 use crate::github_actions::{self, PushEvent};
 use crate::github_api::{self, Api};
 use crate::notify;
@@ -27,6 +27,19 @@ pub struct Merge {
     pub task_id: Option<String>,
     pub changed_paths: Option<Vec<String>>,
     pub notifications: Vec<Notification>,
+    /// The repository as recorded before the smoke ran; `None` when the run is judged
+    /// before any smoke.
+    pub repo: Option<Repo>,
+}
+
+/// What later steps need of the repository, recorded before the smoke could change it.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    /// Git for commands in the repository, addressing the recorded git folders.
+    pub git: Git,
+    pub dirs: GitDirs,
+    /// Where the stale check asks, or why it cannot.
+    pub remote_url: Result<String, String>,
 }
 
 /// What is left to say when SIGINT or SIGTERM arrived while the merge was inspected.
@@ -43,6 +56,7 @@ pub fn cancelled(wanted: Option<&str>, signal: &str) -> Merge {
         task_id: None,
         changed_paths: None,
         notifications: Vec::new(),
+        repo: None,
     }
 }
 
@@ -52,6 +66,7 @@ pub async fn inspect(
     ci: &CiEnv,
     wanted: Option<&str>,
     main_branch: &str,
+    remote: &str,
     progress: &Progress,
 ) -> Merge {
     // The event speaks first: a tag push or a branch deletion is no merge to judge, whatever
@@ -74,10 +89,19 @@ pub async fn inspect(
         task_id: None,
         changed_paths: None,
         notifications: Vec::new(),
+        repo: None,
     };
     if merge.preflight.is_some() {
         return merge;
     }
+    let (git, dirs) = match git.pin().await {
+        Ok(pinned) => pinned,
+        Err(e) => {
+            merge.preflight = Some(Preflight::block(ReasonCode::WorktreeMismatch, e.to_string()));
+            return merge;
+        }
+    };
+    let git = &git;
     let push: Option<&PushEvent> = push.as_ref().and_then(|p| p.as_ref().ok());
     let (message, changed) = tokio::join!(
         git.commit_message(&merge.merge_commit),
@@ -91,5 +115,28 @@ pub async fn inspect(
         merge.culprit = found.ok().flatten();
     }
     merge.task_id = merge.culprit.as_ref().map(|c| c.number).or(message_pr).map(|n| format!("#{n}"));
+    let remote_url = remote_url(git, remote, &dirs.toplevel).await;
+    merge.repo = Some(Repo { git: git.clone(), dirs, remote_url });
     merge
+}
+
+/// The URL `remote` names now: a configured remote's, or `remote` itself when it is a URL
+/// or a path (a relative path is taken from the top level of the work tree).
+async fn remote_url(git: &Git, remote: &str, toplevel: &Path) -> Result<String, String> {
+    if let Ok(url) = git.remote_url(remote).await {
+        return Ok(absolute(&url, toplevel));
+    }
+    let looks_like_url = remote.contains("://") || remote.contains('/') || remote.contains(':');
+    if looks_like_url {
+        return Ok(absolute(remote, toplevel));
+    }
+    Err(format!("this repository has no remote `{remote}`"))
+}
+
+fn absolute(url: &str, toplevel: &Path) -> String {
+    let scp_like = url.split_once(':').is_some_and(|(host, _)| !host.contains('/'));
+    if url.contains("://") || scp_like || Path::new(url).is_absolute() {
+        return url.to_owned();
+    }
+    toplevel.join(url).to_string_lossy().into_owned()
 }

@@ -95,6 +95,24 @@ impl Redactor {
         out
     }
 
+    /// How many bytes at the end of `bytes` are the start of some secret (not all of it).
+    pub fn partial_suffix(&self, bytes: &[u8]) -> usize {
+        let mut longest = 0;
+        for secret in &self.secrets {
+            let window = (secret.len() - 1).min(bytes.len());
+            let tail = &bytes[bytes.len() - window..];
+            // Only positions holding the secret's first byte can start a partial match.
+            for at in memchr::memchr_iter(secret[0], tail) {
+                let rest = &tail[at..];
+                if rest.len() > longest && secret.starts_with(rest) {
+                    longest = rest.len();
+                    break;
+                }
+            }
+        }
+        longest
+    }
+
     pub fn str<'a>(&self, input: &'a str) -> Cow<'a, str> {
         match self.bytes(input.as_bytes()) {
             Cow::Borrowed(_) => Cow::Borrowed(input),
@@ -122,6 +140,59 @@ impl Redactor {
             Value::Object(map) => map.values_mut().for_each(|v| self.json(v)),
             Value::String(_) | Value::Null | Value::Bool(_) | Value::Number(_) => {}
         }
+    }
+}
+
+/// Masks one stream as it flows: bytes are passed on masked, except the end of what has
+/// arrived when it could be the start of a secret, which waits for the next piece. So a
+/// secret written in pieces, split by a read, or straddling where the capture will cut is
+/// masked whole before anything sees it, and a line that cannot start a secret is not held.
+#[derive(Debug)]
+pub struct StreamMask {
+    redactor: std::sync::Arc<Redactor>,
+    held: Vec<u8>,
+}
+
+impl StreamMask {
+    pub fn new(redactor: std::sync::Arc<Redactor>) -> Self {
+        StreamMask { redactor, held: Vec::new() }
+    }
+
+    /// The masked bytes that are safe to pass on after `chunk`.
+    pub fn push<'a>(&mut self, chunk: &'a [u8]) -> Cow<'a, [u8]> {
+        if self.redactor.is_empty() {
+            return Cow::Borrowed(chunk);
+        }
+        let masked: Cow<'a, [u8]> = if self.held.is_empty() {
+            self.redactor.bytes(chunk)
+        } else {
+            let mut joined = std::mem::take(&mut self.held);
+            joined.extend_from_slice(chunk);
+            Cow::Owned(self.redactor.bytes(&joined).into_owned())
+        };
+        let keep = self.redactor.partial_suffix(&masked);
+        if keep == 0 {
+            return masked;
+        }
+        let cut = masked.len() - keep;
+        self.held = masked[cut..].to_vec();
+        match masked {
+            Cow::Borrowed(bytes) => Cow::Borrowed(&bytes[..cut]),
+            Cow::Owned(mut bytes) => {
+                bytes.truncate(cut);
+                Cow::Owned(bytes)
+            }
+        }
+    }
+
+    /// Bytes held back, now that nothing more comes: not a secret, since none completed.
+    pub fn finish(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.held)
+    }
+
+    /// Whether bytes are held back.
+    pub fn holding(&self) -> bool {
+        !self.held.is_empty()
     }
 }
 
@@ -191,6 +262,37 @@ mod tests {
     fn masks_each_line_of_a_multi_line_secret() {
         let r = redactor(&[("TLS_KEY", "-----BEGIN KEY-----\r\nabcdefghijklmnop\n-----END KEY-----")], &[]);
         assert_eq!(r.str("line: abcdefghijklmnop\n-----END KEY-----\n"), "line: ***\n***\n");
+    }
+
+    fn stream(r: &Redactor, pieces: &[&[u8]]) -> Vec<u8> {
+        let mut mask = StreamMask::new(std::sync::Arc::new(r.clone()));
+        let mut out = Vec::new();
+        for piece in pieces {
+            out.extend_from_slice(&mask.push(piece));
+        }
+        out.extend(mask.finish());
+        out
+    }
+
+    #[test]
+    fn a_stream_masks_secrets_split_across_pieces_and_bytes_that_are_not_utf8() {
+        use std::os::unix::ffi::OsStringExt;
+        let vars = [
+            ("A_TOKEN".into(), std::ffi::OsString::from("ghp_secret")),
+            ("B_KEY".into(), std::ffi::OsString::from_vec(b"\xff\xfe-not-utf8".to_vec())),
+        ];
+        let r = Redactor::from_vars::<_, std::ffi::OsString, _>(vars, &[]);
+        assert_eq!(stream(&r, &[b"x ghp_", b"sec", b"ret y\n"]), b"x *** y\n");
+        assert_eq!(stream(&r, &[b"<\xff", b"\xfe-not", b"-utf8>"]), b"<***>");
+        assert_eq!(stream(&r, &[b"g", b"h", b"p", b"_secre", b"t"]), b"***");
+        // A start of a secret that never completes is passed on at the end, unmasked.
+        assert_eq!(stream(&r, &[b"a ghp_sec"]), b"a ghp_sec");
+        // Bytes that cannot start a secret are not held back.
+        let mut mask = StreamMask::new(std::sync::Arc::new(r.clone()));
+        assert_eq!(&*mask.push(b"running tests\n"), b"running tests\n");
+        assert!(!mask.holding());
+        assert_eq!(&*mask.push(b"...gh"), b"...");
+        assert!(mask.holding());
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! envelope. Writing it anywhere is the caller's business.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::cancel::Cancel;
@@ -18,6 +17,7 @@ use crate::git::Git;
 use crate::github_api::Api;
 use crate::merge::{self, Merge};
 use crate::progress::Progress;
+use crate::repo_guard::RepoGuard;
 use crate::smoke_command::{self, DEFAULT_REGISTRY, Resolution, SmokeCommand};
 use crate::{escalation, stale, verdict};
 
@@ -43,7 +43,7 @@ pub async fn run(
     let started_at = SystemTime::now();
     let ci = &env.ci;
     let workdir = config.workdir.clone().unwrap_or_else(|| env.cwd().to_owned());
-    let git = Git::new(&workdir);
+    let git = Git::new(&workdir, env);
     let main_branch = config
         .main_branch
         .clone()
@@ -53,19 +53,26 @@ pub async fn run(
     let wanted = config.merge_commit.as_deref().or(ci.sha.as_deref());
     // Git and the API may hang on a network; a cancelled run must still write its verdict.
     let merge = tokio::select! {
-        merge = merge::inspect(&git, api, ci, wanted, &main_branch, progress) => merge,
+        merge = merge::inspect(&git, api, ci, wanted, &main_branch, &config.remote, progress) => merge,
         request = cancel.changed() => merge::cancelled(wanted, request.signal),
     };
     let smoke_dir = config.workdir.clone().or_else(|| merge.toplevel.clone()).unwrap_or(workdir);
     let (resolution, preflight) = choose_command(config, env, &merge, &smoke_dir);
     let timeout_sec = config.timeout_sec.or(resolution.timeout_sec).unwrap_or(DEFAULT_TIMEOUT_SEC);
 
+    let guard = merge.repo.as_ref().map(|repo| RepoGuard::take(&repo.dirs));
     let outcome = match (&preflight, &resolution.smoke) {
         (None, Some(smoke)) => {
             Some(run_smoke(config, env, smoke, &smoke_dir, timeout_sec, cancel, progress).await)
         }
         _ => None,
     };
+    // Before git runs again: nothing the smoke wrote into the repository's configuration.
+    match guard.map(|g| g.restore()) {
+        Some(Ok(changed)) => changed.iter().for_each(|c| progress.warn(c)),
+        Some(Err(e)) => progress.warn(&e),
+        None => {}
+    }
     let smoke = outcome.as_ref().map_or(SmokeFact::NotDefined, |o| smoke_fact(&o.ending));
     let cancelled = matches!(smoke, SmokeFact::Cancelled(_));
     let (stale, main_head) = if config.skip_stale_check || cancelled || merge.preflight.is_some() {
@@ -76,8 +83,12 @@ pub async fn run(
         // Asked to stop just as the smoke ended: its verdict stands, but no green one.
         (StaleFact::Cancelled(format!("{} received", request.signal)), None)
     } else {
+        let remote_url = match merge.repo.as_ref().map(|r| r.remote_url.as_deref().map_err(String::as_str)) {
+            Some(url) => url,
+            None => Err("the repository was not inspected"),
+        };
         tokio::select! {
-            checked = stale::check(&git, api, &config.remote, &main_branch, &merge.merge_commit) => checked,
+            checked = stale::check(api, remote_url, &main_branch, &merge.merge_commit, env) => checked,
             request = cancel.changed() => (StaleFact::Cancelled(format!("{} received", request.signal)), None),
         }
     };
@@ -185,8 +196,9 @@ async fn run_smoke(
         timeout: Duration::from_secs(timeout_sec),
         kill_grace: config.kill_grace,
         capture_bytes: config.capture_bytes,
+        launcher: env.exe().map(Path::to_owned),
     };
-    let mut echo = (!config.quiet).then(|| Echo::new(Arc::clone(progress.redactor())));
+    let mut echo = (!config.quiet).then(Echo::new);
     // Inside Actions, nothing the smoke prints (echoed, or written to our stderr through
     // /proc) may be read as a workflow command; the fence stands until its tree is gone.
     let fence = env.ci.github_actions.then(crate::random::token);
@@ -194,7 +206,7 @@ async fn run_smoke(
         progress.line(&format!("::stop-commands::{token}"));
     }
     progress.info(&format!("running `{}` in {}", smoke.display, dir.display()));
-    let outcome = exec::run(&spec, echo.as_mut(), cancel).await;
+    let outcome = exec::run(&spec, progress.redactor(), echo.as_mut(), cancel).await;
     if let Some(token) = &fence {
         progress.line(&format!("::{token}::"));
     }

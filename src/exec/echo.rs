@@ -1,20 +1,23 @@
-//! Live echo of the smoke's output into this process's stderr (the job log), with secrets
-//! masked. (Inside GitHub Actions the caller fences the whole run of the smoke with
-//! `::stop-commands::`, echo or not: the smoke can reach our stderr without us.)
-//!
-//! Output is written up to the last complete line of each read, so a secret is never split
-//! across two writes unless a single line outgrows [`MAX_PENDING`].
+//! Live echo of the smoke's output into this process's stderr (the job log). The bytes
+//! arrive masked already (see [`crate::redact::StreamMask`]). Each stream is echoed a whole
+//! line at a time, so stdout and stderr lines do not interleave mid-line; a partial line
+//! is written once the stream has been quiet for [`IDLE_FLUSH`] (a progress bar), or
+//! when it outgrows [`MAX_PENDING`]. Whatever was written, [`Echo::finish`] leaves the log
+//! at the start of a line, so the line after it (the closing `::stop-commands::` token)
+//! is a line of its own.
 
 use std::io::Write;
-use std::sync::Arc;
+use std::time::Duration;
 
-use crate::redact::Redactor;
-
+/// A partial line waits at most this long for its end.
+pub const IDLE_FLUSH: Duration = Duration::from_millis(100);
 const MAX_PENDING: usize = 64 * 1024;
 
+#[derive(Default)]
 pub struct Echo {
-    redactor: Arc<Redactor>,
     pending: [Vec<u8>; 2],
+    /// The last byte written was not a newline.
+    mid_line: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -24,39 +27,53 @@ pub enum Stream {
 }
 
 impl Echo {
-    pub fn new(redactor: Arc<Redactor>) -> Self {
-        Echo { redactor, pending: [Vec::new(), Vec::new()] }
+    pub fn new() -> Self {
+        Echo::default()
     }
 
-    pub fn push(&mut self, stream: Stream, bytes: &[u8]) {
+    /// Echoes the complete lines of `bytes`; true when a partial line is left waiting.
+    pub fn push(&mut self, stream: Stream, bytes: &[u8]) -> bool {
         let pending = &mut self.pending[stream as usize];
-        pending.extend_from_slice(bytes);
-        let cut = match memchr::memrchr(b'\n', pending) {
+        let cut = match memchr::memrchr(b'\n', bytes) {
             Some(at) => at + 1,
-            None if pending.len() > MAX_PENDING => {
-                pending.len() - self.redactor.longest().saturating_sub(1).min(pending.len())
+            None if pending.len() + bytes.len() > MAX_PENDING => bytes.len(),
+            None => {
+                pending.extend_from_slice(bytes);
+                return !pending.is_empty();
             }
-            None => return,
         };
-        let chunk: Vec<u8> = pending.drain(..cut).collect();
-        self.write(&chunk);
+        let mut out = std::mem::take(pending);
+        out.extend_from_slice(&bytes[..cut]);
+        self.pending[stream as usize].extend_from_slice(&bytes[cut..]);
+        self.write(&out);
+        self.waiting()
     }
 
-    /// Writes what is left of both streams.
-    pub fn finish(&mut self) {
+    /// Writes the partial lines that have waited long enough.
+    pub fn flush_partial(&mut self) {
         for i in 0..2 {
-            let mut rest = std::mem::take(&mut self.pending[i]);
-            if !rest.is_empty() {
-                if !rest.ends_with(b"\n") {
-                    rest.push(b'\n');
-                }
-                self.write(&rest);
-            }
+            let rest = std::mem::take(&mut self.pending[i]);
+            self.write(&rest);
         }
     }
 
+    /// Writes what is left of both streams and ends the line.
+    pub fn finish(&mut self) {
+        self.flush_partial();
+        if self.mid_line {
+            self.write(b"\n");
+        }
+    }
+
+    fn waiting(&self) -> bool {
+        self.pending.iter().any(|p| !p.is_empty())
+    }
+
     fn write(&mut self, bytes: &[u8]) {
-        // A closed stderr must not stop the run: the envelope matters more than the echo.
-        let _ = std::io::stderr().write_all(&self.redactor.bytes(bytes));
+        if let Some(&last) = bytes.last() {
+            self.mid_line = last != b'\n';
+            // A closed stderr must not stop the run: the envelope matters more than the echo.
+            let _ = std::io::stderr().write_all(bytes);
+        }
     }
 }

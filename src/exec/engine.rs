@@ -9,6 +9,7 @@ use std::ffi::OsString;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
@@ -18,9 +19,11 @@ use tokio::process::Command;
 use tokio::time::{Instant, sleep_until};
 
 use super::capture::BoundedCapture;
-use super::echo::{Echo, Stream};
+use super::echo::{Echo, IDLE_FLUSH, Stream};
+use super::launch;
 use super::tree;
 use crate::cancel::Cancel;
+use crate::redact::{Redactor, StreamMask};
 
 /// How long the pipes may stay open after the smoke exits before what holds them is killed.
 pub const LEAK_TIMEOUT: Duration = Duration::from_millis(500);
@@ -42,6 +45,9 @@ pub struct Spec {
     pub timeout: Duration,
     pub kill_grace: Duration,
     pub capture_bytes: usize,
+    /// This binary, to start the smoke through [`super::launch`] (its leader then dies
+    /// with us); `None` starts it directly.
+    pub launcher: Option<PathBuf>,
 }
 
 /// How a run of the command ended.
@@ -76,7 +82,14 @@ impl Drop for TreeGuard {
     }
 }
 
-pub async fn run(spec: &Spec, mut echo: Option<&mut Echo>, cancel: &mut Cancel) -> Outcome {
+/// Runs `spec`; every byte of its output is masked by `redactor` before it is captured or
+/// echoed (to stderr, unless `echo` is `None`).
+pub async fn run(
+    spec: &Spec,
+    redactor: &Arc<Redactor>,
+    mut echo: Option<&mut Echo>,
+    cancel: &mut Cancel,
+) -> Outcome {
     let mut stdout_cap = BoundedCapture::new(spec.capture_bytes);
     let mut stderr_cap = BoundedCapture::new(spec.capture_bytes);
     let started = Instant::now();
@@ -91,13 +104,21 @@ pub async fn run(spec: &Spec, mut echo: Option<&mut Echo>, cancel: &mut Cancel) 
         let ending = Ending::Cancelled(format!("{} before the smoke started", req.signal));
         return outcome(ending, &stdout_cap, &stderr_cap, false);
     }
-    let Some((program, args)) = spec.argv.split_first() else {
+    let Some(program) = spec.argv.first() else {
         let ending = Ending::SpawnFailed("the command is empty".into());
         return outcome(ending, &stdout_cap, &stderr_cap, false);
     };
-    let mut command = Command::new(program);
+    let path = spec.env.iter().find(|(name, _)| name == "PATH").map(|(_, value)| value.as_os_str());
+    if let Some(why) = launch::cannot_start(program, path) {
+        return outcome(Ending::SpawnFailed(why), &stdout_cap, &stderr_cap, false);
+    }
+    let argv = match &spec.launcher {
+        Some(exe) => launch::launcher_argv(exe, std::process::id(), &spec.argv),
+        None => spec.argv.clone(),
+    };
+    let mut command = Command::new(&argv[0]);
     command
-        .args(args)
+        .args(&argv[1..])
         .current_dir(&spec.workdir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -124,6 +145,8 @@ pub async fn run(spec: &Spec, mut echo: Option<&mut Echo>, cancel: &mut Cancel) 
     stdout.as_ref().map(widen_pipe);
     stderr.as_ref().map(widen_pipe);
     let (mut out_buf, mut err_buf) = (vec![0u8; READ_BUF], vec![0u8; READ_BUF]);
+    let mut masks = [StreamMask::new(Arc::clone(redactor)), StreamMask::new(Arc::clone(redactor))];
+    let mut flush_at: Option<Instant> = None;
 
     // The engine is a library too: a timeout too large for the clock means "no timeout".
     const A_YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -137,19 +160,29 @@ pub async fn run(spec: &Spec, mut echo: Option<&mut Echo>, cancel: &mut Cancel) 
 
     while status.is_none() || stdout.is_some() || stderr.is_some() {
         tokio::select! {
-            read = read_some(&mut stdout, &mut out_buf) => match read {
-                Some(n) => {
-                    stdout_cap.push(&out_buf[..n]);
-                    if let Some(echo) = echo.as_deref_mut() { echo.push(Stream::Stdout, &out_buf[..n]) }
+            read = read_some(&mut stdout, &mut out_buf) => {
+                let bytes = match read {
+                    Some(n) => masks[0].push(&out_buf[..n]),
+                    None => { stdout = None; masks[0].finish().into() }
+                };
+                stdout_cap.push(&bytes);
+                if let Some(echo) = echo.as_deref_mut() && echo.push(Stream::Stdout, &bytes) {
+                    flush_at.get_or_insert(Instant::now() + IDLE_FLUSH);
                 }
-                None => stdout = None,
             },
-            read = read_some(&mut stderr, &mut err_buf) => match read {
-                Some(n) => {
-                    stderr_cap.push(&err_buf[..n]);
-                    if let Some(echo) = echo.as_deref_mut() { echo.push(Stream::Stderr, &err_buf[..n]) }
+            read = read_some(&mut stderr, &mut err_buf) => {
+                let bytes = match read {
+                    Some(n) => masks[1].push(&err_buf[..n]),
+                    None => { stderr = None; masks[1].finish().into() }
+                };
+                stderr_cap.push(&bytes);
+                if let Some(echo) = echo.as_deref_mut() && echo.push(Stream::Stderr, &bytes) {
+                    flush_at.get_or_insert(Instant::now() + IDLE_FLUSH);
                 }
-                None => stderr = None,
+            },
+            () = sleep_until_opt(flush_at) => {
+                flush_at = None;
+                if let Some(echo) = echo.as_deref_mut() { echo.flush_partial() }
             },
             exit = child.wait(), if status.is_none() => {
                 // An error here means the child was already reaped; treat it as killed.
@@ -190,6 +223,9 @@ pub async fn run(spec: &Spec, mut echo: Option<&mut Echo>, cancel: &mut Cancel) 
             },
         }
     }
+    // Pipes abandoned while still open: what their masks held is not a secret.
+    stdout_cap.push(&masks[0].finish());
+    stderr_cap.push(&masks[1].finish());
     if let Some(echo) = echo {
         echo.finish();
     }

@@ -4,6 +4,7 @@
 mod capture;
 mod echo;
 mod engine;
+pub mod launch;
 mod tree;
 
 pub use capture::{BoundedCapture, MIN_CAPTURE_BYTES};

@@ -197,23 +197,27 @@ fn sigterm_cancels_the_run_and_still_writes_the_envelope() {
 #[test]
 fn a_cancel_while_the_remote_hangs_still_writes_the_envelope_in_time() {
     let repo = Repo::with_origin("init");
-    // A remote whose transport never answers: git runs this instead of ssh.
-    crate::common::git(&repo.dir, &["remote", "set-url", "origin", "ssh://example.invalid/r.git"]);
-    let marker = repo.tmp.path().join("smoke-done");
+    // A remote that accepts the connection and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (connected_tx, connected) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        if let Ok((socket, _)) = listener.accept() {
+            let _ = connected_tx.send(());
+            std::thread::sleep(Duration::from_secs(30));
+            drop(socket);
+        }
+    });
+    crate::common::git(&repo.dir, &["remote", "set-url", "origin", &format!("git://127.0.0.1:{port}/r.git")]);
     let child = crate::common::bin_std()
         .current_dir(&repo.dir)
-        .args(["run", "--quiet", "--command"])
-        .arg(format!("touch {}", marker.display()))
-        .env("GIT_SSH_COMMAND", "sleep 20 #")
+        .args(["run", "--quiet", "--command", "true"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !marker.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(300)); // now inside the stale check
+    // The stale check has connected: the tool is now waiting on the remote.
+    connected.recv_timeout(Duration::from_secs(20)).expect("the stale check connects");
     let sent = Instant::now();
     kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).expect("signal");
     let out = child.wait_with_output().expect("wait");
