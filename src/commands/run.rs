@@ -27,7 +27,7 @@ pub async fn execute(args: RunArgs, env: Environment) -> i32 {
         }
     };
     exec::become_subreaper();
-    let baseline = github_actions::Baseline::take(&env.ci);
+    let baseline = github_actions::Baseline::take(&env.ci, &progress);
 
     let github = github_api::connect(&config.api, &env.ci);
     let api = github.as_ref().ok().map(|(_, api)| api);
@@ -50,9 +50,16 @@ pub async fn execute(args: RunArgs, env: Environment) -> i32 {
     });
     let stdout = super::print_document(&pretty, &progress).context("writing the envelope to stdout");
     let file_written = file.as_ref().and_then(|f| f.as_ref().ok().copied());
+    let mut exit_code = report.exit_code;
     let published = env.ci.github_actions.then(|| {
+        // What the smoke wrote into the runner's files goes before ours are written. If
+        // that fails, they may hold outputs the smoke forged: the step must not pass.
+        if !baseline.restore(&progress) && matches!(exit_code, exit_codes::OK | exit_codes::STALE) {
+            progress.error("the runner's files could not be put back; failing closed");
+            exit_code = exit_codes::BLOCKED;
+        }
         let written = github_actions::Written { envelope: &envelope, pretty: &pretty, file: file_written };
-        github_actions::publish(&env, &written, report.exit_code, baseline, &progress)
+        github_actions::publish(&env, &written, exit_code, &progress)
     });
 
     // Exit 70 only when the verdict reached no place at all (contract section 2); a closed
@@ -61,7 +68,7 @@ pub async fn execute(args: RunArgs, env: Environment) -> i32 {
     let failures = file.and_then(Result::err).into_iter().chain(stdout.err());
     if written {
         failures.for_each(|e| progress.warn(&format!("{e:#}")));
-        return report.exit_code;
+        return exit_code;
     }
     failures.for_each(|e| progress.error(&format!("{e:#}")));
     exit_codes::INTERNAL

@@ -1,8 +1,10 @@
 //! The runner's file commands as they were before the smoke ran, and putting them back.
 
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use crate::bounded_read::{self, REPORT_CAP, ReadError};
 use crate::env::CiEnv;
 use crate::progress::Progress;
 
@@ -12,7 +14,8 @@ use crate::progress::Progress;
 /// the tool writes its own outputs: a smoke must not set this step's outputs (nor leave an
 /// unterminated `name<<DELIM` that would swallow the real ones), the environment or `PATH`
 /// of the steps after it (a `BASH_ENV` there would run before the action's last step and
-/// could turn a FAIL green), the action's state, or the step summary.
+/// could turn a FAIL green), the action's state, or the step summary. A file the smoke
+/// made read-only, or replaced by a link, a FIFO or a folder, is put back too.
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
     files: Vec<FileBaseline>,
@@ -22,9 +25,13 @@ pub struct Baseline {
 struct FileBaseline {
     variable: &'static str,
     path: PathBuf,
-    /// The bytes at the start; `None` when the file did not exist.
-    content: Option<Vec<u8>>,
-    symlink: bool,
+    before: Before,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Before {
+    Missing,
+    File { bytes: Vec<u8>, mode: u32 },
 }
 
 /// Each file command, and why the smoke has no business in it.
@@ -37,8 +44,9 @@ const FILE_COMMANDS: [(&str, &str); 5] = [
 ];
 
 impl Baseline {
-    /// Reads the files before the smoke runs.
-    pub fn take(ci: &CiEnv) -> Self {
+    /// Reads the files before the smoke runs. A path that is not a regular file (a FIFO,
+    /// `/dev/full`, a link) is not read and not guarded: a warning says so.
+    pub fn take(ci: &CiEnv, progress: &Progress) -> Self {
         if !ci.github_actions {
             return Baseline::default();
         }
@@ -52,16 +60,22 @@ impl Baseline {
                     "GITHUB_PATH" => ci.path_file.clone(),
                     _ => ci.state_file.clone(),
                 }?;
-                // A file that cannot be read now cannot be restored later; it is left alone.
-                let (content, symlink) = snapshot(&path).ok()?;
-                Some(FileBaseline { variable, path, content, symlink })
+                match read(&path) {
+                    Ok(before) => Some(FileBaseline { variable, path, before }),
+                    Err(e) => {
+                        progress.warn(&format!("`${variable}` is not guarded against the smoke: {e}"));
+                        None
+                    }
+                }
             })
             .collect();
         Baseline { files }
     }
 
     /// Undoes whatever the smoke did to the files, with a warning for each it changed.
-    pub fn restore(&self, progress: &Progress) {
+    /// Returns false when a file could not be put back.
+    pub fn restore(&self, progress: &Progress) -> bool {
+        let mut all = true;
         for file in &self.files {
             let why = FILE_COMMANDS.iter().find(|(v, _)| *v == file.variable).map_or("", |(_, why)| why);
             match file.restore() {
@@ -69,70 +83,79 @@ impl Baseline {
                 Ok(Some(what)) => {
                     progress.warn(&format!("the smoke {what} `${}`; that was undone: {why}", file.variable))
                 }
-                Err(e) => progress.warn(&format!(
-                    "cannot undo what the smoke did to `${}` (`{}`): {e}",
-                    file.variable,
-                    file.path.display()
-                )),
+                Err(e) => {
+                    all = false;
+                    progress.warn(&format!(
+                        "cannot undo what the smoke did to `${}` (`{}`): {e}",
+                        file.variable,
+                        file.path.display()
+                    ))
+                }
             }
         }
+        all
+    }
+
+    /// Whether `variable`'s file is guarded (it was a regular file or missing).
+    pub fn guards(&self, variable: &str) -> bool {
+        self.files.iter().any(|f| f.variable == variable)
     }
 }
 
 impl FileBaseline {
     /// Puts the file back as it was; says what the smoke had done, when it did anything.
     fn restore(&self) -> std::io::Result<Option<String>> {
-        let (now, symlink) = snapshot(&self.path)?;
-        if now == self.content && symlink == self.symlink {
+        let now = read(&self.path);
+        if now.as_ref().ok() == Some(&self.before) {
             return Ok(None);
         }
-        let what = match (&self.content, &now) {
-            (Some(before), Some(now)) if !symlink && now.len() > before.len() && now.starts_with(before) => {
+        let what = match (&self.before, &now) {
+            (Before::File { bytes: before, .. }, Ok(Before::File { bytes: now, .. }))
+                if now.len() > before.len() && now.starts_with(before) =>
+            {
                 format!("appended {} bytes to", now.len() - before.len())
             }
-            (None, _) => "created".to_owned(),
-            (Some(_), None) => "removed".to_owned(),
+            (Before::File { bytes: before, .. }, Ok(Before::File { bytes: now, .. })) if now == before => {
+                "changed the permissions of".to_owned()
+            }
+            (Before::Missing, _) => "created".to_owned(),
+            (_, Ok(Before::Missing)) => "removed".to_owned(),
+            (_, Err(ReadError::NotAFile { kind, .. })) => format!("put {kind} in place of"),
             _ => "rewrote".to_owned(),
         };
-        // A link the smoke put in the file's place goes, rather than its target changing.
-        if symlink && !self.symlink {
-            std::fs::remove_file(&self.path)?;
+        // Whatever is there goes: a link (its target is not written through), a FIFO, a
+        // folder, or a file the smoke made read-only.
+        match std::fs::symlink_metadata(&self.path) {
+            Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(&self.path)?,
+            Ok(_) => std::fs::remove_file(&self.path)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
         }
-        match &self.content {
-            None => {
-                if symlink_metadata(&self.path)?.is_some() {
-                    std::fs::remove_file(&self.path)?;
-                }
-            }
-            // In place, not by rename: the file keeps the owner and mode the runner gave it.
-            Some(before) => {
-                let mut file =
-                    std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(&self.path)?;
-                file.write_all(before)?;
-                file.flush()?;
-            }
+        if let Before::File { bytes, mode } = &self.before {
+            let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&self.path)?;
+            file.write_all(bytes)?;
+            file.flush()?;
+            file.set_permissions(std::fs::Permissions::from_mode(*mode))?;
         }
         Ok(Some(what))
     }
 }
 
-/// The file's bytes (`None` when it does not exist) and whether the path is a link.
-fn snapshot(path: &Path) -> std::io::Result<(Option<Vec<u8>>, bool)> {
-    let Some(meta) = symlink_metadata(path)? else { return Ok((None, false)) };
-    match std::fs::read(path) {
-        Ok(bytes) => Ok((Some(bytes), meta.file_type().is_symlink())),
-        // A dangling link: the link is there, its content is not.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((None, true)),
-        Err(e) => Err(e),
-    }
-}
-
-fn symlink_metadata(path: &Path) -> std::io::Result<Option<std::fs::Metadata>> {
+/// What is at `path` now, for a file command: missing, or a regular file and its mode.
+fn read(path: &Path) -> Result<Before, ReadError> {
     match std::fs::symlink_metadata(path) {
-        Ok(meta) => Ok(Some(meta)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Before::Missing),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(ReadError::NotAFile { path: path.to_owned(), kind: "a link" });
+        }
+        _ => {}
     }
+    let bytes = bounded_read::read(path, REPORT_CAP)?;
+    let mode = std::fs::symlink_metadata(path)
+        .map_err(|e| ReadError::Io { path: path.to_owned(), message: e.to_string() })?
+        .permissions()
+        .mode();
+    Ok(Before::File { bytes, mode })
 }
 
 #[cfg(test)]
@@ -140,12 +163,11 @@ mod tests {
     use super::*;
 
     fn file(path: &Path) -> FileBaseline {
-        let (content, symlink) = snapshot(path).expect("snapshot");
-        FileBaseline { variable: "GITHUB_ENV", path: path.to_owned(), content, symlink }
+        FileBaseline { variable: "GITHUB_ENV", path: path.to_owned(), before: read(path).expect("read") }
     }
 
     #[test]
-    fn restores_rewritten_linked_and_created_files() {
+    fn restores_rewritten_linked_read_only_special_and_created_files() {
         let dir = tempfile::tempdir().expect("tempdir");
         let env = dir.path().join("set_env");
         std::fs::write(&env, "A=1\n").expect("write");
@@ -157,10 +179,24 @@ mod tests {
         std::fs::write(&target, "BASH_ENV=/tmp/x.sh\n").expect("write");
         std::fs::remove_file(&env).expect("rm");
         std::os::unix::fs::symlink(&target, &env).expect("symlink");
-        assert_eq!(before.restore().expect("restore").as_deref(), Some("rewrote"));
+        assert_eq!(before.restore().expect("restore").as_deref(), Some("put a link in place of"));
         assert!(!std::fs::symlink_metadata(&env).expect("meta").file_type().is_symlink());
         assert_eq!(std::fs::read_to_string(&env).expect("read"), "A=1\n");
         assert_eq!(std::fs::read_to_string(&target).expect("read"), "BASH_ENV=/tmp/x.sh\n");
+
+        // Appended to and made read-only: rewritten, writable again.
+        let mode = std::fs::metadata(&env).expect("meta").permissions().mode();
+        std::fs::write(&env, "A=1\nB=2\n").expect("write");
+        std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+        assert_eq!(before.restore().expect("restore").as_deref(), Some("appended 4 bytes to"));
+        assert_eq!(std::fs::read_to_string(&env).expect("read"), "A=1\n");
+        assert_eq!(std::fs::metadata(&env).expect("meta").permissions().mode(), mode);
+
+        // A FIFO in its place: removed without blocking, the file comes back.
+        std::fs::remove_file(&env).expect("rm");
+        nix::unistd::mkfifo(&env, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+        assert_eq!(before.restore().expect("restore").as_deref(), Some("put a FIFO in place of"));
+        assert_eq!(std::fs::read_to_string(&env).expect("read"), "A=1\n");
 
         // A file that was not there is removed again.
         let state = dir.path().join("save_state");
@@ -171,12 +207,8 @@ mod tests {
     }
 
     #[test]
-    fn outside_actions_nothing_is_read() {
-        let ci = CiEnv { output_file: Some("/nonexistent/out".into()), ..CiEnv::default() };
-        assert!(Baseline::take(&ci).files.is_empty());
-        let ci = CiEnv { github_actions: true, path_file: Some("/nonexistent/p".into()), ..ci };
-        let taken = Baseline::take(&ci);
-        let names: Vec<_> = taken.files.iter().map(|f| f.variable).collect();
-        assert_eq!(names, ["GITHUB_OUTPUT", "GITHUB_PATH"]);
+    fn special_files_are_not_read() {
+        assert!(matches!(read(Path::new("/dev/zero")), Err(ReadError::NotAFile { .. })));
+        assert!(matches!(read(Path::new("/dev/full")), Err(ReadError::NotAFile { .. })));
     }
 }

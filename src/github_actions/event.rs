@@ -62,8 +62,8 @@ impl PushEvent {
 pub enum PayloadError {
     #[error("`GITHUB_EVENT_PATH` is not set, so the push event payload cannot be read")]
     NotSet,
-    #[error("the push event payload `{path}` cannot be read: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("the push event payload cannot be read: {0}")]
+    Read(crate::bounded_read::ReadError),
     #[error("the push event payload `{path}` is not a push event: {source}")]
     Json { path: PathBuf, source: serde_json::Error },
     #[error("the push event payload `{path}` {problem}")]
@@ -94,7 +94,8 @@ struct RawPush {
 /// Reads and checks the push payload at `path` (`GITHUB_EVENT_PATH`).
 pub fn read_push_event(path: Option<&Path>) -> Result<PushEvent, PayloadError> {
     let path = path.ok_or(PayloadError::NotSet)?;
-    let bytes = std::fs::read(path).map_err(|source| PayloadError::Read { path: path.to_owned(), source })?;
+    let bytes =
+        crate::bounded_read::read(path, crate::bounded_read::EVENT_CAP).map_err(PayloadError::Read)?;
     let raw: RawPush = serde_json::from_slice(&bytes)
         .map_err(|source| PayloadError::Json { path: path.to_owned(), source })?;
     let shape = |problem: String| PayloadError::Shape { path: path.to_owned(), problem };
@@ -299,6 +300,7 @@ mod tests {
                 .ends_with("has no `ref`")
         );
         assert!(err(&dir.path().join("missing.json")).contains("cannot be read"));
+        assert!(err(Path::new("/dev/zero")).contains("is a device, not a regular file"));
         assert!(matches!(read_push_event(None), Err(PayloadError::NotSet)));
     }
 

@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Baseline, annotation, format_output, step_outputs, summary};
+use super::{annotation, format_output, step_outputs, summary};
 use crate::env::Environment;
 use crate::envelope::Envelope;
 use crate::output;
@@ -41,16 +41,9 @@ impl Published {
     }
 }
 
-/// Puts the runner's files back as they were before the smoke, then writes ours.
-pub fn publish(
-    env: &Environment,
-    written: &Written<'_>,
-    exit_code: i32,
-    baseline: Baseline,
-    progress: &Progress,
-) -> Published {
+/// Writes the step's files; the caller has put the runner's files back first.
+pub fn publish(env: &Environment, written: &Written<'_>, exit_code: i32, progress: &Progress) -> Published {
     let (ci, envelope) = (&env.ci, written.envelope);
-    baseline.restore(progress);
     let envelope_path = match written.file {
         Some(path) => Some(path.to_owned()),
         None => {
@@ -99,9 +92,18 @@ fn envelope_file(env: &Environment) -> PathBuf {
     base.join(format!("post-merge-smoke-{}", &token[..12])).join("envelope.json")
 }
 
-/// Appends in one write, as the runner expects of file commands.
+/// Appends in one write, as the runner expects of file commands; only to a regular file
+/// (opened without blocking, so a FIFO without a reader cannot stall us).
 fn append(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+        .open(path)?;
+    if let Some(kind) = crate::bounded_read::not_regular(&file.metadata()?.file_type()) {
+        return Err(std::io::Error::other(format!("it is {kind}, not a regular file")));
+    }
     file.write_all(text.as_bytes())?;
     file.flush()
 }

@@ -560,10 +560,11 @@ fn a_missing_payload_is_blocked() {
     assert_eq!(out.status.code(), Some(4));
     assert_eq!(env["decision"]["reason_codes"][0], "EVENT_PAYLOAD_INVALID");
     assert!(
-        env["smoke_result"]["failure_reason"]
-            .as_str()
-            .unwrap()
-            .contains("no-such-event.json` cannot be read")
+        env["smoke_result"]["failure_reason"].as_str().unwrap().contains("cannot be read: `")
+            && env["smoke_result"]["failure_reason"]
+                .as_str()
+                .unwrap()
+                .contains("no-such-event.json` does not exist")
     );
 
     let (out, env) = run(step
