@@ -65,6 +65,9 @@ record nextest plain cargo nextest run --profile ci --no-fail-fast --color never
 cp target/nextest/ci/junit.xml "$out/nextest/junit.xml"
 unset RUST_FAILING_HANG RUST_FAILING_ABORT
 record nextest color cargo nextest run --profile ci --no-fail-fast --color always
+# With retries: two tests fail every try, one fails once and then passes (FLAKY, not failed).
+record nextest retries env RUST_FAILING_FLAKY="$work/flaky-counter" \
+  cargo nextest run --retries 1 --no-fail-fast --color never
 cargo nextest --version | head -1 >"$out/nextest/versions.txt"
 
 # --- go test, plain and verbose (subtests).
