@@ -18,6 +18,7 @@ pub mod envelope;
 pub mod escalation;
 pub mod exec;
 pub mod exit_codes;
+pub mod failures;
 pub mod git;
 pub mod github_actions;
 pub mod github_api;
