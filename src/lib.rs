@@ -19,6 +19,7 @@ pub mod escalation;
 pub mod exec;
 pub mod exit_codes;
 pub mod facts;
+pub mod failures;
 pub mod git;
 pub mod github_actions;
 pub mod github_api;
