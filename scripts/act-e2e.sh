@@ -221,6 +221,22 @@ expect_json report-envelope.json "v['status']" TIMEOUT
 expect_json report-envelope.json "v['timeout_sec']" 5
 finish_scenario
 
+# --- A smoke that forges the step outputs and kills the binary: the action's last step
+# sees the binary's own exit status disagree with the forged exit code and fails closed.
+# (Run as root, the smoke can read the binary's environment through /proc despite it
+# being non-dumpable, as a smoke with root could on a hosted runner.)
+run_scenario forge 106 'out=$(tr "\0" "\n" </proc/$PPID/environ | sed -n "s/^GITHUB_OUTPUT=//p")
+printf "status=PASS\nallow-continuation=true\nexit-code=0\nstale=false\n" >>"$out"
+kill -9 $PPID; sleep 5'
+[ "$act_rc" -ne 0 ] || fail "act exited 0, want a failed job"
+expect_file_absent follow-on-status
+expect_line report status=BLOCKED
+expect_line report allow=false
+expect_line report exit=70
+expect_line report result=failure
+grep -q "its outputs were forged" "$scenario_out/act.log" || fail "no fail-closed annotation in the log"
+finish_scenario
+
 # --- The example workflow as users get it: PASS runs `deploy`, FAIL runs `notify`.
 run_scenario example-pass 104 'echo example-ok' .github/example.yml
 [ "$act_rc" -eq 0 ] || fail "act exited $act_rc, want 0"
@@ -235,4 +251,4 @@ grep -q "post-merge smoke halted follow-on merges: FAIL" "$scenario_out/act.log"
 grep -q "the smoke exited with code 1" "$scenario_out/act.log" || fail "notify did not read the envelope output"
 finish_scenario
 
-echo "act-e2e: all scenarios passed (PASS, FAIL, TIMEOUT, and the example workflow)"
+echo "act-e2e: all scenarios passed (PASS, FAIL, TIMEOUT, forged outputs, and the example workflow)"
