@@ -10,7 +10,7 @@ use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::{
     DEFAULT_CAPTURE_BYTES, DEFAULT_GATE_CONTEXT, DEFAULT_ISSUE_LABEL, DEFAULT_KILL_GRACE_SEC, DEFAULT_REMOTE,
-    DEFAULT_STATUS_CONTEXT, MAX_TIMEOUT_SEC,
+    DEFAULT_RETRIES, DEFAULT_STATUS_CONTEXT, MAX_TIMEOUT_SEC,
 };
 use crate::env::Environment;
 use crate::exec::MIN_CAPTURE_BYTES;
@@ -116,6 +116,28 @@ pub struct SmokeArgs {
     /// Do not echo the smoke's output live to stderr (it is still captured).
     #[arg(long, env = "POST_MERGE_SMOKE_QUIET", action = ArgAction::SetTrue)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Confirming a failure")]
+pub struct ConfirmArgs {
+    /// Run a failing smoke again up to N more times on the same commit; 0 turns it off.
+    #[arg(long, env = "POST_MERGE_SMOKE_RETRIES", value_name = "N", default_value_t = DEFAULT_RETRIES,
+          value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub retries: u32,
+    /// Retry a smoke that timed out too (each attempt gets the full --timeout).
+    #[arg(long, env = "POST_MERGE_SMOKE_RETRY_TIMEOUTS", action = ArgAction::SetTrue)]
+    pub retry_timeouts: bool,
+    /// What a failure followed by a pass on the same commit counts as.
+    #[arg(long, env = "POST_MERGE_SMOKE_FLAKY_VERDICT", value_name = "VERDICT", default_value = "pass",
+          value_parser = ["pass", "fail"])]
+    pub flaky_verdict: String,
+    /// JUnit/XUnit XML the smoke writes, relative to its working directory (repeatable;
+    /// comma separated in env).
+    #[arg(long, env = "POST_MERGE_SMOKE_JUNIT", value_name = "GLOB", value_delimiter = ',')]
+    pub junit: Vec<String>,
 }
 
 #[derive(Debug, Args)]

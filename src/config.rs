@@ -6,6 +6,8 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use crate::facts::FlakyVerdict;
+
 pub const DEFAULT_TIMEOUT_SEC: u64 = 600;
 /// A week: longer is a mistake, and far-off deadlines overflow clocks.
 pub const MAX_TIMEOUT_SEC: u64 = 7 * 24 * 3600;
@@ -15,6 +17,7 @@ pub const DEFAULT_STATUS_CONTEXT: &str = "post-merge-smoke";
 pub const DEFAULT_GATE_CONTEXT: &str = "main-health";
 pub const DEFAULT_ISSUE_LABEL: &str = "post-merge-smoke";
 pub const DEFAULT_REMOTE: &str = "origin";
+pub const DEFAULT_RETRIES: u32 = 2;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -41,6 +44,7 @@ pub struct RunConfig {
     pub dry_run: bool,
     /// Do not echo the smoke's output live.
     pub quiet: bool,
+    pub confirm: Confirm,
     /// Also write the envelope here.
     pub output: Option<PathBuf>,
     /// Variables whose values are secrets beyond those found by name.
@@ -59,6 +63,18 @@ pub struct SmokeSpec {
     pub task_file: Option<PathBuf>,
     pub registry: Option<PathBuf>,
     pub task_id: Option<String>,
+}
+
+/// How a failure is confirmed and read (contract section 8).
+#[derive(Debug, Clone, Default)]
+pub struct Confirm {
+    /// A failing smoke runs again up to this many times, stopping at the first pass.
+    pub retries: u32,
+    /// Retry a timeout too (off: a timeout is expensive).
+    pub retry_timeouts: bool,
+    pub flaky_verdict: FlakyVerdict,
+    /// JUnit/XUnit report globs, relative to the smoke's working directory.
+    pub junit: Vec<String>,
 }
 
 /// How to reach the GitHub API; every feature is off without a token.

@@ -74,6 +74,18 @@ pub enum ReasonCode {
     NotAMergePush,
     /// The CI event payload was missing or not the shape of a push event.
     EventPayloadInvalid,
+    /// An attempt failed or timed out and a later one on the same commit passed.
+    SmokeFlaky,
+    /// The only failing tests were quarantined in the registry.
+    SmokeQuarantined,
+    /// The newest commit known to pass fails too: main was red before this merge.
+    MainAlreadyRed,
+    /// This shard was dealt no smoke while other shards were.
+    ShardEmpty,
+    /// The aggregate found no envelope for some shard.
+    ShardMissing,
+    /// The aggregate found a file that is not an envelope of this run's shards.
+    ShardMismatch,
 }
 
 /// The envelope: one JSON object per run.
@@ -113,6 +125,92 @@ pub struct Envelope {
     /// Results of optional GitHub API calls; a failed call never changes the verdict.
     #[serde(default)]
     pub notifications: Vec<Notification>,
+    /// Every run of a smoke, in order: a failure is run again to confirm it.
+    #[serde(default)]
+    pub attempts: Vec<Attempt>,
+    /// The attempts disagreed: one failed or timed out and a later one passed.
+    #[serde(default)]
+    pub flaky: bool,
+    /// The failing tests of the deciding attempt.
+    #[serde(default)]
+    pub failures: Failures,
+    /// One entry per smoke that ran, in run order.
+    #[serde(default)]
+    pub smokes: Vec<Smoke>,
+}
+
+/// One run of a smoke.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Attempt {
+    /// From 1, per smoke.
+    pub attempt: u32,
+    /// `PASS`, `FAIL` or `TIMEOUT`; `BLOCKED` for a run cut short by cancellation.
+    pub status: Status,
+    #[schemars(required, schema_with = "nullable::<i32>")]
+    pub exit_code: Option<i32>,
+    pub duration_ms: u64,
+    pub failing_tests: Vec<String>,
+    #[schemars(required, schema_with = "nullable::<String>")]
+    pub failure_reason: Option<String>,
+    /// The `name` of the smoke this attempt ran.
+    pub smoke: String,
+}
+
+/// Which tests failed, and where that was read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Failures {
+    pub source: FailureSource,
+    /// At most [`MAX_FAILURES`], in the order the run reported them.
+    pub tests: Vec<FailedTest>,
+    /// Failing tests beyond those listed.
+    pub omitted: u64,
+}
+
+/// The most failing tests an envelope lists.
+pub const MAX_FAILURES: usize = 100;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureSource {
+    Junit,
+    Output,
+    #[default]
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FailedTest {
+    /// `classname::name` from a report, or the runner's own id from its output.
+    pub id: String,
+    /// The first line of the failure's message, at most 500 bytes.
+    #[schemars(required, schema_with = "nullable::<String>")]
+    pub message: Option<String>,
+    /// The registry quarantines this test.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub quarantined: bool,
+}
+
+/// One smoke that ran (contract section 10).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Smoke {
+    /// `cli`, `task_file`, `default`, the task id, or the registry entry's glob or name.
+    pub name: String,
+    pub command: String,
+    pub source: CommandSource,
+    pub status: Status,
+    #[schemars(required, schema_with = "nullable::<i32>")]
+    pub exit_code: Option<i32>,
+    pub duration_ms: u64,
+    pub attempts: Vec<Attempt>,
+    pub failures: Failures,
+    pub flaky: bool,
+    pub stdout_tail: String,
+    pub stderr_tail: String,
+    #[schemars(required, schema_with = "nullable::<String>")]
+    pub failure_reason: Option<String>,
+    /// The shard that ran it, from 1; null outside a sharded run.
+    #[schemars(required, schema_with = "nullable::<u32>")]
+    pub shard: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -16,24 +16,52 @@ pub fn failure_kind(fact: &SmokeFact) -> &'static str {
         SmokeFact::SpawnFailed(_) => "spawn",
         SmokeFact::TimedOut => "timeout",
         SmokeFact::Cancelled(_) => "cancelled",
-        SmokeFact::NotDefined => "none",
     }
 }
 
-/// `pms-` and 16 hex digits of SHA-256 over repository, branch, command and failure kind.
-pub fn fingerprint(repository: &str, branch: &str, command: &str, kind: &str) -> String {
+/// What a breakage is known by.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    /// The failing test ids, when known: the same broken test is one breakage under any
+    /// command line, and two broken tests are two.
+    Tests(&'a [String]),
+    /// The command, when no test is known.
+    Command(&'a str),
+}
+
+/// `pms-` and 16 hex digits of SHA-256 over repository, branch, kind and subject. The
+/// parts are delimited, so text shifting between them changes the id; test ids are sorted,
+/// so their order does not.
+pub fn fingerprint(repository: &str, branch: &str, kind: &str, subject: Subject<'_>) -> String {
     let mut hash = Sha256::new();
-    for part in [repository, branch, command, kind] {
-        hash.update(part.as_bytes());
+    let mut part = |text: &str| {
+        hash.update(text.as_bytes());
         hash.update([0]);
+    };
+    part(repository);
+    part(branch);
+    part(kind);
+    match subject {
+        Subject::Tests(ids) => {
+            let mut ids: Vec<&String> = ids.iter().collect();
+            ids.sort();
+            ids.dedup();
+            part("tests");
+            ids.into_iter().for_each(|id| part(id));
+        }
+        Subject::Command(command) => {
+            part("command");
+            part(command);
+        }
     }
     let digest = hash.finalize();
     let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
     format!("pms-{hex}")
 }
 
-/// The packet for an envelope whose status is FAIL or TIMEOUT; `None` otherwise.
-pub fn packet(envelope: &Envelope, branch: &str, kind: &str) -> Option<Escalation> {
+/// The packet for an envelope whose status is FAIL or TIMEOUT; `None` otherwise. `tests`
+/// are the deciding attempt's failing test ids (empty when unknown).
+pub fn packet(envelope: &Envelope, branch: &str, kind: &str, tests: &[String]) -> Option<Escalation> {
     if !matches!(envelope.status, Status::Fail | Status::Timeout) {
         return None;
     }
@@ -50,7 +78,7 @@ pub fn packet(envelope: &Envelope, branch: &str, kind: &str) -> Option<Escalatio
         task_id: envelope.task_id.clone(),
         status: envelope.status,
         summary: format!("post-merge smoke {} on {branch} at {short}{who}: {why}", envelope.status.as_str()),
-        fingerprint: fingerprint(repository, branch, &result.command, kind),
+        fingerprint: fingerprint(repository, branch, kind, subject(tests, &result.command)),
         evidence: Evidence {
             exit_code: result.exit_code,
             timeout_sec: envelope.timeout_sec,
@@ -64,19 +92,38 @@ pub fn packet(envelope: &Envelope, branch: &str, kind: &str) -> Option<Escalatio
     })
 }
 
+fn subject<'a>(tests: &'a [String], command: &'a str) -> Subject<'a> {
+    if tests.is_empty() { Subject::Command(command) } else { Subject::Tests(tests) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn fingerprint_is_stable_and_separates_what_differs() {
-        let a = fingerprint("o/r", "main", "make smoke", "exit");
-        assert_eq!(a, fingerprint("o/r", "main", "make smoke", "exit"));
+        let cmd = |c| Subject::Command(c);
+        let a = fingerprint("o/r", "main", "exit", cmd("make smoke"));
+        assert_eq!(a, fingerprint("o/r", "main", "exit", cmd("make smoke")));
         assert_eq!(a.len(), 4 + 16);
-        assert_ne!(a, fingerprint("o/r", "main", "make smoke", "timeout"));
-        assert_ne!(a, fingerprint("o/r", "dev", "make smoke", "exit"));
-        assert_ne!(a, fingerprint("o/r2", "main", "make smoke", "exit"));
+        assert_ne!(a, fingerprint("o/r", "main", "timeout", cmd("make smoke")));
+        assert_ne!(a, fingerprint("o/r", "dev", "exit", cmd("make smoke")));
+        assert_ne!(a, fingerprint("o/r2", "main", "exit", cmd("make smoke")));
         // Parts are delimited, so shifting text between them changes the id.
-        assert_ne!(fingerprint("ab", "c", "x", "exit"), fingerprint("a", "bc", "x", "exit"));
+        assert_ne!(fingerprint("ab", "c", "exit", cmd("x")), fingerprint("a", "bc", "exit", cmd("x")));
+    }
+
+    #[test]
+    fn known_tests_make_the_fingerprint_whatever_the_command() {
+        let t = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (x, y) = (t(&["a::x", "a::y"]), t(&["a::y", "a::x"]));
+        assert_eq!(
+            fingerprint("o/r", "main", "exit", Subject::Tests(&x)),
+            fingerprint("o/r", "main", "exit", Subject::Tests(&y))
+        );
+        assert_ne!(
+            fingerprint("o/r", "main", "exit", Subject::Tests(&x)),
+            fingerprint("o/r", "main", "exit", Subject::Tests(&t(&["a::x"])))
+        );
     }
 }

@@ -31,17 +31,54 @@ pub enum PreflightOutcome {
     Block,
 }
 
-/// How the smoke itself ended, or why it never started.
+/// How one run of a smoke ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SmokeFact {
-    /// No smoke command was defined anywhere.
-    NotDefined,
     Exited(i32),
     Signalled(i32),
     SpawnFailed(String),
     TimedOut,
     /// The binary itself was asked to stop (SIGINT/SIGTERM) and ended the smoke.
     Cancelled(String),
+}
+
+/// One run (attempt) of a smoke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptFact {
+    pub ending: SmokeFact,
+    /// The failing tests it reported, when any were found.
+    pub failing_tests: Vec<String>,
+    /// It failed, and every failing test is known and quarantined.
+    pub quarantined: bool,
+}
+
+impl AttemptFact {
+    pub fn new(ending: SmokeFact) -> Self {
+        AttemptFact { ending, failing_tests: Vec::new(), quarantined: false }
+    }
+
+    /// It counts as passed: exit 0, or only quarantined tests failed.
+    pub fn passed(&self) -> bool {
+        self.ending == SmokeFact::Exited(0) || self.quarantined
+    }
+}
+
+/// Every attempt of one smoke, in order (never empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmokeRunFact {
+    pub name: String,
+    pub attempts: Vec<AttemptFact>,
+    /// Why no further attempt ran although retries were left (the smoke changed tracked
+    /// files, say).
+    pub retries_stopped: Option<String>,
+}
+
+/// What a flaky result (a failure, then a pass on the same commit) counts as.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FlakyVerdict {
+    #[default]
+    Pass,
+    Fail,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,8 +98,12 @@ pub enum StaleFact {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facts {
     pub preflight: Option<Preflight>,
-    pub smoke: SmokeFact,
+    /// The smokes that ran, in order; empty when none is defined (or dealt to this shard).
+    pub smokes: Vec<SmokeRunFact>,
+    /// This shard was dealt no smoke while other shards were.
+    pub shard_empty: bool,
     pub dry_run: bool,
     pub stale: StaleFact,
     pub timeout_sec: u64,
+    pub flaky_verdict: FlakyVerdict,
 }

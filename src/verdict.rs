@@ -1,13 +1,16 @@
 //! The one pure function of the tool: plain facts about a run go in, the status, the
-//! decision, the reason codes and the exit code come out (contract section 2).
+//! decision, the reason codes and the exit code come out (contract sections 2, 8 and 10).
 //!
 //! Everything that touches the world (git, processes, files, the network) happens before
 //! this and hands over a [`Facts`]; everything that writes happens after it. The table
-//! test at the bottom mirrors the contract's tables line by line.
+//! tests at the bottom mirror the contract's tables line by line.
 
 use crate::envelope::{Decision, ReasonCode, Status};
 use crate::exit_codes;
-use crate::facts::{Facts, PreflightOutcome, SmokeFact, StaleFact};
+use crate::facts::{AttemptFact, Facts, FlakyVerdict, PreflightOutcome, SmokeFact, SmokeRunFact, StaleFact};
+
+/// Failing test ids a reason names before it says how many more there were.
+const NAMED_TESTS: usize = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
@@ -17,19 +20,48 @@ pub struct Verdict {
     pub decision: Decision,
     pub reason_codes: Vec<ReasonCode>,
     pub exit_code: i32,
-    /// `smoke_result.passed`: the smoke ran and exited 0 in time.
+    /// `smoke_result.passed`: the deciding attempt ran and exited 0 in time.
     pub passed: bool,
-    /// `smoke_result.failure_reason`: why the smoke did not pass, when it did not.
+    /// `smoke_result.failure_reason`: why the deciding attempt did not pass.
     pub failure_reason: Option<String>,
     /// One line explaining the verdict as a whole, stale check included.
     pub summary: String,
+    /// Each smoke's own verdict, in run order.
+    pub smokes: Vec<SmokeVerdict>,
+    /// The smoke whose status is the overall status (the first such, in run order).
+    pub deciding_smoke: Option<usize>,
+    /// Some smoke's attempts disagreed.
+    pub flaky: bool,
+}
+
+/// One smoke's verdict over its attempts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmokeVerdict {
+    /// `PASS`, `FAIL`, `TIMEOUT`, or `BLOCKED` when cancelled.
+    pub status: Status,
+    /// An attempt failed or timed out and a later one passed.
+    pub flaky: bool,
+    /// The passing attempt failed only in quarantined tests.
+    pub quarantined: bool,
+    /// The attempt the smoke's result describes: the passing one for PASS, else the last
+    /// failing one.
+    pub deciding: usize,
+    /// The deciding attempt exited 0 in time.
+    pub passed: bool,
+    pub failure_reason: Option<String>,
 }
 
 pub fn decide(facts: &Facts) -> Verdict {
-    let (mut status, code, failure_reason) = classify(facts);
-    let passed = matches!(facts.smoke, SmokeFact::Exited(0)) && facts.preflight.is_none();
-    let mut reason_codes = vec![code];
-    let mut summary = failure_reason.clone().unwrap_or_else(|| "the smoke passed".to_owned());
+    let smokes: Vec<SmokeVerdict> =
+        facts.smokes.iter().map(|s| judge_smoke(s, facts.timeout_sec, facts.flaky_verdict)).collect();
+    let (mut status, mut reason_codes, failure_reason, deciding_smoke) = classify(facts, &smokes);
+    let passed = facts.preflight.is_none() && deciding_smoke.is_some_and(|i| smokes[i].passed);
+    let flaky = smokes.iter().any(|s| s.flaky);
+    let mut summary = match (&failure_reason, status) {
+        (Some(why), _) => why.clone(),
+        (None, _) if flaky => "the smoke passed after a failed attempt (flaky)".to_owned(),
+        (None, _) => "the smoke passed".to_owned(),
+    };
     let mut stale = false;
 
     match &facts.stale {
@@ -74,55 +106,180 @@ pub fn decide(facts: &Facts) -> Verdict {
         passed,
         failure_reason,
         summary,
+        smokes,
+        deciding_smoke,
+        flaky,
     }
 }
 
-/// The status and the most important reason, before the stale check has its say.
-fn classify(facts: &Facts) -> (Status, ReasonCode, Option<String>) {
+/// The status, the reason codes and the reason, before the stale check has its say, and
+/// which smoke decided.
+fn classify(
+    facts: &Facts,
+    smokes: &[SmokeVerdict],
+) -> (Status, Vec<ReasonCode>, Option<String>, Option<usize>) {
     if let Some(pre) = &facts.preflight {
         let status = match pre.outcome {
             PreflightOutcome::Skip => Status::Skipped,
             PreflightOutcome::Block => Status::Blocked,
         };
-        return (status, pre.code, Some(pre.reason.clone()));
+        return (status, vec![pre.code], Some(pre.reason.clone()), None);
     }
-    match &facts.smoke {
-        SmokeFact::NotDefined if facts.dry_run => (
-            Status::Skipped,
-            ReasonCode::SmokeSkippedDryRun,
-            Some("no smoke command is defined; dry run, so nothing ran".to_owned()),
-        ),
-        SmokeFact::NotDefined => (
-            Status::Blocked,
-            ReasonCode::SmokeCommandMissing,
-            Some(
-                "no smoke command is defined (give --command, a task file or a registry, \
-                 or --dry-run to allow this)"
-                    .to_owned(),
-            ),
-        ),
-        SmokeFact::Exited(0) => (Status::Pass, ReasonCode::PostMergeSmokePass, None),
-        SmokeFact::Exited(code) => fail(format!("the smoke exited with code {code}")),
-        SmokeFact::Signalled(sig) => fail(format!("the smoke was killed by {}", signal_name(*sig))),
-        SmokeFact::SpawnFailed(why) => fail(format!("the smoke could not be started: {why}")),
-        SmokeFact::TimedOut => (
-            Status::Timeout,
-            ReasonCode::PostMergeSmokeTimeout,
-            Some(format!(
-                "the smoke did not finish within {}s; its process tree was killed",
-                facts.timeout_sec
-            )),
-        ),
-        SmokeFact::Cancelled(how) => (
-            Status::Blocked,
-            ReasonCode::RunCancelled,
-            Some(format!("the run was cancelled ({how}); the smoke's process tree was ended")),
-        ),
+    if smokes.is_empty() {
+        let (status, code, reason) = if facts.shard_empty {
+            (
+                Status::Skipped,
+                ReasonCode::ShardEmpty,
+                "this shard was dealt no smoke; the other shards run them",
+            )
+        } else if facts.dry_run {
+            (
+                Status::Skipped,
+                ReasonCode::SmokeSkippedDryRun,
+                "no smoke command is defined; dry run, so nothing ran",
+            )
+        } else {
+            (
+                Status::Blocked,
+                ReasonCode::SmokeCommandMissing,
+                "no smoke command is defined (give --command, a task file or a registry, or --dry-run to allow this)",
+            )
+        };
+        return (status, vec![code], Some(reason.to_owned()), None);
+    }
+    // Any FAIL is FAIL, else any TIMEOUT, else a cancelled run (no green without all the
+    // evidence), else PASS.
+    let status = [Status::Fail, Status::Timeout, Status::Blocked, Status::Pass]
+        .into_iter()
+        .find(|wanted| smokes.iter().any(|s| s.status == *wanted))
+        .unwrap_or(Status::Pass);
+    let deciding = smokes.iter().position(|s| s.status == status);
+    let main_code = match status {
+        Status::Fail => ReasonCode::PostMergeSmokeFail,
+        Status::Timeout => ReasonCode::PostMergeSmokeTimeout,
+        Status::Blocked => ReasonCode::RunCancelled,
+        Status::Pass | Status::Skipped => ReasonCode::PostMergeSmokePass,
+    };
+    let mut codes = vec![main_code];
+    if smokes.iter().any(|s| s.flaky) {
+        codes.push(ReasonCode::SmokeFlaky);
+    }
+    if smokes.iter().any(|s| s.quarantined) {
+        codes.push(ReasonCode::SmokeQuarantined);
+    }
+    if status != Status::Blocked && smokes.iter().any(|s| s.status == Status::Blocked) {
+        codes.push(ReasonCode::RunCancelled);
+    }
+    let reason = deciding.and_then(|i| {
+        let why = smokes[i].failure_reason.clone()?;
+        // With several smokes, say which one.
+        Some(if smokes.len() > 1 { format!("smoke `{}`: {why}", facts.smokes[i].name) } else { why })
+    });
+    (status, codes, reason, deciding)
+}
+
+/// One smoke's status over its attempts (contract section 8).
+pub fn judge_smoke(smoke: &SmokeRunFact, timeout_sec: u64, flaky_verdict: FlakyVerdict) -> SmokeVerdict {
+    let attempts = &smoke.attempts;
+    let last = attempts.len().saturating_sub(1);
+    let Some(pass) = attempts.iter().position(AttemptFact::passed) else {
+        // No attempt passed: the last one decides.
+        let Some(attempt) = attempts.get(last) else {
+            let why = "the smoke never ran".to_owned();
+            return SmokeVerdict {
+                status: Status::Blocked,
+                flaky: false,
+                quarantined: false,
+                deciding: 0,
+                passed: false,
+                failure_reason: Some(why),
+            };
+        };
+        let status = match attempt.ending {
+            SmokeFact::TimedOut => Status::Timeout,
+            SmokeFact::Cancelled(_) => Status::Blocked,
+            _ => Status::Fail,
+        };
+        let mut why = describe(attempt, timeout_sec);
+        let failed = attempts.iter().filter(|a| !matches!(a.ending, SmokeFact::Cancelled(_))).count();
+        if failed > 1 {
+            why.push_str(&format!("; confirmed: all {failed} attempts failed"));
+        }
+        if let Some(stopped) = &smoke.retries_stopped {
+            why.push_str(&format!("; not retried: {stopped}"));
+        }
+        return SmokeVerdict {
+            status,
+            flaky: false,
+            quarantined: false,
+            deciding: last,
+            passed: false,
+            failure_reason: Some(why),
+        };
+    };
+    let flaky = pass > 0;
+    let quarantined = attempts[pass].quarantined;
+    if flaky && flaky_verdict == FlakyVerdict::Fail {
+        let deciding = pass - 1;
+        let why = format!(
+            "flaky: attempt {} failed ({}) and attempt {} passed; --flaky-verdict fail counts that as a failure",
+            deciding + 1,
+            describe(&attempts[deciding], timeout_sec),
+            pass + 1
+        );
+        return SmokeVerdict {
+            status: Status::Fail,
+            flaky,
+            quarantined,
+            deciding,
+            passed: false,
+            failure_reason: Some(why),
+        };
+    }
+    let failure_reason = quarantined.then(|| {
+        format!(
+            "{}; only quarantined tests failed: {}",
+            describe(&attempts[pass], timeout_sec),
+            name_tests(&attempts[pass].failing_tests)
+        )
+    });
+    SmokeVerdict {
+        status: Status::Pass,
+        flaky,
+        quarantined,
+        deciding: pass,
+        passed: !quarantined,
+        failure_reason,
     }
 }
 
-fn fail(reason: String) -> (Status, ReasonCode, Option<String>) {
-    (Status::Fail, ReasonCode::PostMergeSmokeFail, Some(reason))
+/// What one attempt did, as a sentence, naming its failing tests when they are known.
+pub fn describe(attempt: &AttemptFact, timeout_sec: u64) -> String {
+    let mut why = match &attempt.ending {
+        SmokeFact::Exited(0) => "the smoke passed".to_owned(),
+        SmokeFact::Exited(code) => format!("the smoke exited with code {code}"),
+        SmokeFact::Signalled(sig) => format!("the smoke was killed by {}", signal_name(*sig)),
+        SmokeFact::SpawnFailed(why) => format!("the smoke could not be started: {why}"),
+        SmokeFact::TimedOut => {
+            format!("the smoke did not finish within {timeout_sec}s; its process tree was killed")
+        }
+        SmokeFact::Cancelled(how) => {
+            format!("the run was cancelled ({how}); the smoke's process tree was ended")
+        }
+    };
+    if !attempt.failing_tests.is_empty() && !attempt.quarantined {
+        why.push_str(&format!("; failing: {}", name_tests(&attempt.failing_tests)));
+    }
+    why
+}
+
+/// `a, b, c and 4 more`.
+fn name_tests(ids: &[String]) -> String {
+    let named = ids.iter().take(NAMED_TESTS).cloned().collect::<Vec<_>>().join(", ");
+    match ids.len().saturating_sub(NAMED_TESTS) {
+        0 => named,
+        more => format!("{named} and {more} more"),
+    }
 }
 
 pub fn signal_name(sig: i32) -> String {
@@ -132,108 +289,4 @@ pub fn signal_name(sig: i32) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::facts::Preflight;
-    use ReasonCode::*;
-    use Status::*;
-
-    fn facts(smoke: SmokeFact, dry_run: bool, stale: StaleFact) -> Facts {
-        Facts { preflight: None, smoke, dry_run, stale, timeout_sec: 600 }
-    }
-
-    /// smoke, dry run, stale fact -> status, allow_continuation, exit code, reason codes.
-    type Row = (SmokeFact, bool, StaleFact, Status, bool, i32, Vec<ReasonCode>);
-
-    fn unavailable() -> StaleFact {
-        StaleFact::Unavailable("no remote".into())
-    }
-
-    #[test]
-    fn contract_table() {
-        use SmokeFact as S;
-        use StaleFact as T;
-        #[rustfmt::skip]
-        let rows: Vec<Row> = vec![
-            // Section 2: statuses, decisions and exit codes.
-            (S::Exited(0), false, T::Fresh, Pass, true, 0, vec![PostMergeSmokePass]),
-            (S::Exited(0), false, T::Stale, Pass, false, 5, vec![PostMergeSmokePass, MainHeadStale]),
-            (S::Exited(0), false, T::Skipped, Pass, true, 0, vec![PostMergeSmokePass]),
-            (S::Exited(0), false, unavailable(), Blocked, false, 4, vec![StaleCheckUnavailable, PostMergeSmokePass]),
-            (S::Exited(2), false, T::Fresh, Fail, false, 1, vec![PostMergeSmokeFail]),
-            (S::Exited(2), false, T::Stale, Fail, false, 1, vec![PostMergeSmokeFail, MainHeadStale]),
-            (S::Exited(2), false, unavailable(), Fail, false, 1, vec![PostMergeSmokeFail, StaleCheckUnavailable]),
-            (S::Signalled(9), false, T::Fresh, Fail, false, 1, vec![PostMergeSmokeFail]),
-            (S::SpawnFailed("not found".into()), false, T::Fresh, Fail, false, 1, vec![PostMergeSmokeFail]),
-            (S::TimedOut, false, T::Fresh, Timeout, false, 3, vec![PostMergeSmokeTimeout]),
-            (S::TimedOut, false, T::Stale, Timeout, false, 3, vec![PostMergeSmokeTimeout, MainHeadStale]),
-            (S::TimedOut, false, unavailable(), Timeout, false, 3, vec![PostMergeSmokeTimeout, StaleCheckUnavailable]),
-            (S::Cancelled("SIGINT".into()), false, T::Skipped, Blocked, false, 4, vec![RunCancelled]),
-            (S::Exited(0), false, T::Cancelled("SIGTERM".into()), Blocked, false, 4, vec![RunCancelled, PostMergeSmokePass]),
-            (S::Exited(1), false, T::Cancelled("SIGTERM".into()), Fail, false, 1, vec![PostMergeSmokeFail, RunCancelled]),
-            // The missing-smoke policy: four cases of defined x dry-run.
-            (S::Exited(0), true, T::Fresh, Pass, true, 0, vec![PostMergeSmokePass]),
-            (S::Exited(1), true, T::Fresh, Fail, false, 1, vec![PostMergeSmokeFail]),
-            (S::NotDefined, true, T::Fresh, Skipped, true, 0, vec![SmokeSkippedDryRun]),
-            (S::NotDefined, true, T::Stale, Skipped, false, 5, vec![SmokeSkippedDryRun, MainHeadStale]),
-            (S::NotDefined, true, unavailable(), Blocked, false, 4, vec![StaleCheckUnavailable, SmokeSkippedDryRun]),
-            (S::NotDefined, false, T::Fresh, Blocked, false, 4, vec![SmokeCommandMissing]),
-            (S::NotDefined, false, T::Stale, Blocked, false, 4, vec![SmokeCommandMissing, MainHeadStale]),
-        ];
-        for (smoke, dry_run, stale, status, allow, exit, codes) in rows {
-            let label = format!("{smoke:?} dry_run={dry_run} {stale:?}");
-            let v = decide(&facts(smoke, dry_run, stale));
-            assert_eq!(v.status, status, "{label}");
-            assert_eq!(v.allow_continuation, allow, "{label}");
-            assert_eq!(v.exit_code, exit, "{label}");
-            assert_eq!(v.reason_codes, codes, "{label}");
-            let want = if allow { Decision::AllowContinuation } else { Decision::Halt };
-            assert_eq!(v.decision, want, "{label}");
-        }
-    }
-
-    #[test]
-    fn preflight_block_wins_and_never_passes() {
-        let mut f = facts(SmokeFact::NotDefined, true, StaleFact::Fresh);
-        f.preflight = Some(Preflight {
-            outcome: PreflightOutcome::Block,
-            code: WorktreeMismatch,
-            reason: "HEAD is abc, not the merge commit def".into(),
-        });
-        let v = decide(&f);
-        assert_eq!((v.status, v.exit_code, v.passed), (Blocked, 4, false));
-        assert_eq!(v.reason_codes, vec![WorktreeMismatch]);
-        assert_eq!(v.failure_reason.as_deref(), Some("HEAD is abc, not the merge commit def"));
-    }
-
-    #[test]
-    fn preflight_skip_allows_unless_stale() {
-        let mut f = facts(SmokeFact::NotDefined, false, StaleFact::Skipped);
-        f.preflight = Some(Preflight {
-            outcome: PreflightOutcome::Skip,
-            code: NotAMergePush,
-            reason: "tag push".into(),
-        });
-        let v = decide(&f);
-        assert_eq!((v.status, v.allow_continuation, v.exit_code), (Skipped, true, 0));
-    }
-
-    #[test]
-    fn only_a_clean_exit_counts_as_passed() {
-        assert!(decide(&facts(SmokeFact::Exited(0), false, StaleFact::Stale)).passed);
-        assert!(decide(&facts(SmokeFact::Exited(0), false, unavailable())).passed);
-        for smoke in [SmokeFact::Exited(1), SmokeFact::TimedOut, SmokeFact::NotDefined] {
-            let v = decide(&facts(smoke, true, StaleFact::Fresh));
-            assert!(!v.passed);
-            assert!(v.failure_reason.is_some());
-        }
-    }
-
-    #[test]
-    fn failure_reasons_say_what_happened() {
-        let reason = |s| decide(&facts(s, false, StaleFact::Fresh)).failure_reason.unwrap_or_default();
-        assert_eq!(reason(SmokeFact::Exited(3)), "the smoke exited with code 3");
-        assert_eq!(reason(SmokeFact::Signalled(9)), "the smoke was killed by SIGKILL");
-        assert!(reason(SmokeFact::TimedOut).contains("within 600s"));
-    }
-}
+mod tests;

@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use crate::cancel::Cancel;
 use crate::cli::RunArgs;
-use crate::config::{PublishConfig, RunConfig, SmokeSpec};
+use crate::config::{Confirm, FlakyVerdict, PublishConfig, RunConfig, SmokeSpec};
 use crate::env::Environment;
 use crate::envelope::Envelope;
 use crate::progress::Progress;
@@ -94,6 +94,15 @@ fn run_config(args: RunArgs, env: &Environment) -> RunConfig {
         capture_bytes: usize::try_from(args.smoke.capture_bytes).unwrap_or(usize::MAX),
         dry_run: args.smoke.dry_run,
         quiet: args.smoke.quiet,
+        confirm: Confirm {
+            retries: args.smoke.confirm.retries,
+            retry_timeouts: args.smoke.confirm.retry_timeouts,
+            flaky_verdict: match args.smoke.confirm.flaky_verdict.as_str() {
+                "fail" => FlakyVerdict::Fail,
+                _ => FlakyVerdict::Pass,
+            },
+            junit: args.smoke.confirm.junit.into_iter().filter(|g| !g.trim().is_empty()).collect(),
+        },
         output: args.output.output,
         redact_env: args.output.redact.redact_env,
         api: super::gate::api_config(gh.api, env),

@@ -16,6 +16,13 @@ pub struct Found {
     pub warnings: Vec<String>,
 }
 
+impl Default for Found {
+    /// Nothing found: an attempt that passed, or was not looked at.
+    fn default() -> Self {
+        Found { source: Source::None, tests: Vec::new(), warnings: Vec::new() }
+    }
+}
+
 /// Reports first: they are written by the runner for machines. A run whose reports name no
 /// failing test (none written, all stale, or the failure was outside the tests) falls back
 /// to the output, which may still show one.

@@ -169,6 +169,10 @@ mod tests {
             culprit: None,
             changed_paths: None,
             notifications: Vec::new(),
+            attempts: Vec::new(),
+            flaky: false,
+            failures: Default::default(),
+            smokes: Vec::new(),
         }
     }
 

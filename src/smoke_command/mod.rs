@@ -43,42 +43,69 @@ pub struct SmokeCommand {
     pub argv: Vec<OsString>,
 }
 
+/// One smoke to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedSmoke {
+    /// `cli`, `task_file`, or the registry entry's name.
+    pub name: String,
+    pub command: SmokeCommand,
+    /// Runs on every shard with the shard in its environment, instead of on one.
+    pub sharded: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolution {
     pub source: CommandSource,
-    pub smoke: Option<SmokeCommand>,
+    /// In run order; empty when nothing defines a smoke.
+    pub smokes: Vec<PlannedSmoke>,
     pub task_id: Option<String>,
     /// The task file's `timeout_sec`, used when `--timeout` was not given.
     pub timeout_sec: Option<u64>,
+    /// The registry's quarantined tests, whatever the command's source.
+    pub quarantine: Vec<String>,
 }
 
 pub fn resolve(req: &Request<'_>) -> Result<Resolution, SmokeConfigError> {
     let task = req.task_file.map(TaskFile::load).transpose()?.unwrap_or_default();
-    let task_id = req.task_id.map(str::to_owned).or(task.task_id).or_else(|| req.commit_task_id.clone());
-    let found =
-        |source, smoke| Resolution { source, smoke, task_id: task_id.clone(), timeout_sec: task.timeout_sec };
-
-    if let Some(command) = req.command.filter(|c| !c.trim().is_empty()) {
-        return Ok(found(CommandSource::Cli, Some(shell(command, req.bash))));
-    }
-    if !req.argv.is_empty() {
-        return Ok(found(CommandSource::Cli, Some(direct(req.argv))));
-    }
-    if let Some(command) = &task.smoke_command {
-        return Ok(found(CommandSource::TaskFile, Some(shell(command, req.bash))));
-    }
     let registry_path = match (req.registry, &req.default_registry) {
         (Some(path), _) => Some(path.to_owned()),
         (None, Some(default)) if default.exists() => Some(default.clone()),
         _ => None,
     };
-    if let Some(path) = registry_path {
-        let registry = Registry::load(&path)?;
-        if let Some((command, _)) = registry.lookup(task_id.as_deref(), req.changed_paths) {
-            return Ok(found(CommandSource::Registry, Some(shell(command, req.bash))));
-        }
+    // Read whenever it exists: its quarantine applies to every smoke.
+    let registry = registry_path.as_deref().map(Registry::load).transpose()?.unwrap_or_default();
+    let task_id = req.task_id.map(str::to_owned).or(task.task_id).or_else(|| req.commit_task_id.clone());
+    let found = |source, smokes| Resolution {
+        source,
+        smokes,
+        task_id: task_id.clone(),
+        timeout_sec: task.timeout_sec,
+        quarantine: registry.quarantine().to_vec(),
+    };
+    let one = |name: &str, command| vec![PlannedSmoke { name: name.to_owned(), command, sharded: true }];
+
+    if let Some(command) = req.command.filter(|c| !c.trim().is_empty()) {
+        return Ok(found(CommandSource::Cli, one("cli", shell(command, req.bash))));
     }
-    Ok(found(CommandSource::None, None))
+    if !req.argv.is_empty() {
+        return Ok(found(CommandSource::Cli, one("cli", direct(req.argv))));
+    }
+    if let Some(command) = &task.smoke_command {
+        return Ok(found(CommandSource::TaskFile, one("task_file", shell(command, req.bash))));
+    }
+    let entries = registry.lookup(task_id.as_deref(), req.changed_paths);
+    if !entries.is_empty() {
+        let smokes = entries
+            .into_iter()
+            .map(|e| PlannedSmoke {
+                name: e.name.clone(),
+                command: shell(&e.command, req.bash),
+                sharded: e.sharded,
+            })
+            .collect();
+        return Ok(found(CommandSource::Registry, smokes));
+    }
+    Ok(found(CommandSource::None, Vec::new()))
 }
 
 /// A shell string, run by `bash -eo pipefail -c` where bash exists, else `sh -c`.
@@ -107,14 +134,15 @@ mod tests {
         let req = Request { argv: &argv, ..Default::default() };
         let r = resolve(&req).expect("resolves");
         assert_eq!(r.source, CommandSource::Cli);
-        assert_eq!(r.smoke.map(|s| s.display), Some("echo 'a b'".to_owned()));
+        assert_eq!(r.smokes[0].command.display, "echo 'a b'");
+        assert_eq!(r.smokes[0].name, "cli");
     }
 
     #[test]
     fn nothing_defined_is_source_none_and_keeps_the_commit_task_id() {
         let req = Request { commit_task_id: Some("#12".into()), ..Default::default() };
         let r = resolve(&req).expect("resolves");
-        assert_eq!((r.source, r.smoke, r.task_id), (CommandSource::None, None, Some("#12".into())));
+        assert_eq!((r.source, r.smokes, r.task_id), (CommandSource::None, vec![], Some("#12".into())));
     }
 
     #[test]

@@ -1,0 +1,177 @@
+//! `post-merge-smoke run`: gathers the facts (work tree, merge commit, the smokes and
+//! their confirmed outcomes, the stale check), hands them to [`verdict::decide`] and
+//! assembles the envelope. Writing it anywhere is the caller's business.
+
+mod attempts;
+mod report;
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+pub use attempts::{AttemptRecord, SmokeRun, smoke_fact};
+
+use crate::cancel::Cancel;
+use crate::config::{DEFAULT_TIMEOUT_SEC, RunConfig};
+use crate::env::Environment;
+use crate::envelope::{CommandSource, Envelope, ReasonCode};
+use crate::facts::{Facts, Preflight, StaleFact};
+use crate::failures::Quarantine;
+use crate::git::Git;
+use crate::github_api::Api;
+use crate::merge::{self, Merge};
+use crate::progress::Progress;
+use crate::repo_guard::RepoGuard;
+use crate::smoke_command::{self, DEFAULT_REGISTRY, Resolution};
+use crate::{stale, verdict};
+
+/// The envelope and the exit code it calls for.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub envelope: Envelope,
+    pub exit_code: i32,
+    /// One line explaining the verdict, for the log and the step summary.
+    pub summary: String,
+    /// The branch the merge landed on, as the run resolved it.
+    pub main_branch: String,
+}
+
+/// `api`: the GitHub client, when there is one, for the culprit and the fallbacks.
+pub async fn run(
+    config: &RunConfig,
+    env: &Environment,
+    api: Option<&Api>,
+    cancel: &mut Cancel,
+    progress: &Progress,
+) -> Report {
+    let started_at = SystemTime::now();
+    let ci = &env.ci;
+    let workdir = config.workdir.clone().unwrap_or_else(|| env.cwd().to_owned());
+    let git = Git::new(&workdir, env);
+    let main_branch = config
+        .main_branch
+        .clone()
+        .or_else(|| ci.branch().map(str::to_owned))
+        .unwrap_or_else(|| "main".to_owned());
+
+    let wanted = config.merge_commit.as_deref().or(ci.sha.as_deref());
+    // Git and the API may hang on a network; a cancelled run must still write its verdict.
+    let merge = tokio::select! {
+        merge = merge::inspect(&git, api, ci, wanted, &main_branch, &config.remote, progress) => merge,
+        request = cancel.changed() => merge::cancelled(wanted, request.signal),
+    };
+    let smoke_dir = config.workdir.clone().or_else(|| merge.toplevel.clone()).unwrap_or(workdir);
+    let (resolution, preflight) = choose_command(config, env, &merge, &smoke_dir);
+    let timeout_sec = config.timeout_sec.or(resolution.timeout_sec).unwrap_or(DEFAULT_TIMEOUT_SEC);
+    let quarantine = Quarantine::new(&resolution.quarantine);
+
+    let guard = merge.repo.as_ref().map(|repo| RepoGuard::take(&repo.dirs));
+    let ctx = attempts::Context {
+        confirm: &config.confirm,
+        dir: &smoke_dir,
+        env: env.for_smoke(),
+        timeout: Duration::from_secs(timeout_sec),
+        kill_grace: config.kill_grace,
+        capture_bytes: config.capture_bytes,
+        launcher: env.exe().map(Path::to_owned),
+        quiet: config.quiet,
+        fence: ci.github_actions,
+        quarantine: &quarantine,
+        repo: merge.repo.as_ref(),
+        guard: guard.as_ref(),
+        progress,
+    };
+    let mut runs = Vec::new();
+    if preflight.is_none() {
+        for planned in &resolution.smokes {
+            let run = attempts::run_smoke(&ctx, planned, cancel).await;
+            let cancelled = run.cancelled();
+            runs.push(run);
+            if cancelled || cancel.requested().is_some() {
+                break; // The rest could not finish before the runner kills the step.
+            }
+        }
+    }
+    // Before git runs again: nothing the smoke wrote into the repository's configuration.
+    match guard.map(|g| g.restore()) {
+        Some(Ok(changed)) => changed.iter().for_each(|c| progress.warn(c)),
+        Some(Err(e)) => progress.warn(&e),
+        None => {}
+    }
+    let cancelled = runs.iter().any(attempts::SmokeRun::cancelled);
+    let (stale, main_head) = if config.skip_stale_check || cancelled || merge.preflight.is_some() {
+        // A cancelled run has seconds left to write its envelope: no network round trip. A run
+        // judged before any smoke (no merge, or not this work tree) has nothing to be stale.
+        (StaleFact::Skipped, None)
+    } else if let Some(request) = cancel.requested() {
+        // Asked to stop just as the smoke ended: its verdict stands, but no green one.
+        (StaleFact::Cancelled(format!("{} received", request.signal)), None)
+    } else {
+        let remote_url = match merge.repo.as_ref().map(|r| r.remote_url.as_deref().map_err(String::as_str)) {
+            Some(url) => url,
+            None => Err("the repository was not inspected"),
+        };
+        tokio::select! {
+            checked = stale::check(api, remote_url, &main_branch, &merge.merge_commit, env) => checked,
+            request = cancel.changed() => (StaleFact::Cancelled(format!("{} received", request.signal)), None),
+        }
+    };
+
+    let facts = Facts {
+        preflight,
+        smokes: runs.iter().map(|r| r.fact.clone()).collect(),
+        shard_empty: false,
+        dry_run: config.dry_run,
+        stale,
+        timeout_sec,
+        flaky_verdict: config.confirm.flaky_verdict,
+    };
+    let verdict = verdict::decide(&facts);
+    let envelope = report::envelope(report::Parts {
+        started_at,
+        merge,
+        resolution: &resolution,
+        runs: &runs,
+        facts: &facts,
+        verdict: &verdict,
+        main_head,
+        quarantine: &quarantine,
+        main_branch: &main_branch,
+        ci,
+    });
+    Report { envelope, exit_code: verdict.exit_code, summary: verdict.summary, main_branch }
+}
+
+/// The smokes for this merge, and the merge's preflight, which a broken task file or
+/// registry sets when nothing else did.
+fn choose_command(
+    config: &RunConfig,
+    env: &Environment,
+    merge: &Merge,
+    smoke_dir: &Path,
+) -> (Resolution, Option<Preflight>) {
+    let mut preflight = merge.preflight.clone();
+    let bash = env.find_program("bash");
+    let request = smoke_command::Request {
+        command: config.smoke.command.as_deref(),
+        argv: &config.smoke.argv,
+        task_file: config.smoke.task_file.as_deref(),
+        registry: config.smoke.registry.as_deref(),
+        // The repository's registry, even when the smoke runs in a subfolder (`--workdir`).
+        default_registry: Some(merge.toplevel.as_deref().unwrap_or(smoke_dir).join(DEFAULT_REGISTRY)),
+        task_id: config.smoke.task_id.as_deref(),
+        commit_task_id: merge.task_id.clone(),
+        changed_paths: merge.changed_paths.as_deref(),
+        bash: bash.as_deref(),
+    };
+    let resolution = smoke_command::resolve(&request).unwrap_or_else(|err| {
+        preflight.get_or_insert(Preflight::block(ReasonCode::SmokeConfigInvalid, err.to_string()));
+        Resolution {
+            source: CommandSource::None,
+            smokes: Vec::new(),
+            task_id: config.smoke.task_id.clone().or_else(|| merge.task_id.clone()),
+            timeout_sec: None,
+            quarantine: Vec::new(),
+        }
+    });
+    (resolution, preflight)
+}
