@@ -3,7 +3,7 @@
 
 use std::process::Stdio;
 
-use crate::common::{Repo, fixture, run_envelope};
+use crate::common::{Repo, fixture, parse_envelope, run_envelope};
 
 fn tail<'a>(env: &'a serde_json::Value, stream: &str) -> &'a str {
     env["smoke_result"][format!("{stream}_tail")].as_str().unwrap_or_default()
@@ -100,8 +100,7 @@ fn one_gibibyte_of_output_keeps_memory_flat() {
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    let env: serde_json::Value =
-        serde_json::from_str(&reader.join().expect("reader").expect("read")).expect("json");
+    let env = parse_envelope(reader.join().expect("reader").expect("read").as_bytes(), "stdout");
     assert_eq!(env["status"], "PASS");
     let stdout = tail(&env, "stdout");
     assert!(stdout.len() <= 65536);

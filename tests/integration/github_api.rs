@@ -15,7 +15,7 @@ use wiremock::matchers::{
 };
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::common::{Repo, bin, envelope, fixture, git, run_envelope};
+use crate::common::{Repo, bin, fixture, git, run_envelope};
 
 const TOKEN: &str = "ghp_pmsTestToken0123456789abcdefXYZ";
 const RUN_URL: &str = "https://github.example/o/r/actions/runs/4242";
@@ -40,6 +40,13 @@ fn assert_token_hidden(out: &Output, files: &[&Path]) {
         let text = std::fs::read_to_string(file).expect("output file");
         assert!(!text.contains(TOKEN), "the token is in {}", file.display());
     }
+}
+
+/// The report `post-merge-smoke gate` prints on stdout (not an envelope).
+fn gate_report(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("stdout is not one JSON report ({e}):\n{}", String::from_utf8_lossy(&out.stderr))
+    })
 }
 
 fn notification<'a>(env: &'a Value, kind: &str) -> &'a Value {
@@ -161,6 +168,7 @@ async fn commit_status_carries_state_description_and_run_url() {
         if code == 1 {
             assert!(description.ends_with("(exit code 3)"), "{description}");
         }
+        assert_eq!(crate::common::envelope_file(&output), env);
         assert_token_hidden(&out, &[&output]);
         server.verify().await;
     }
@@ -482,7 +490,7 @@ async fn gate_pages_through_open_pull_requests_and_skips_heads_already_right() {
     let mut cmd = bin();
     let out = github(&mut cmd, &server).arg("gate").arg("--envelope").arg(&file).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let report = envelope(&out);
+    let report = gate_report(&out);
     assert_eq!(report["state"], "failure");
     assert_eq!(report["pull_requests"], 3);
     assert_eq!(report["updated"], json!([2, 3]));
@@ -564,7 +572,7 @@ async fn a_stale_pass_leaves_gate_and_issues_alone_and_a_stale_fail_still_holds(
         let mut cmd = bin();
         let out = github(&mut cmd, &server).arg("gate").arg("--envelope").arg(file).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-        assert_eq!(envelope(&out)["updated"], updated);
+        assert_eq!(gate_report(&out)["updated"], updated);
     }
     server.verify().await;
 }
@@ -611,7 +619,7 @@ async fn gate_pull_request_mirrors_main_s_health_onto_the_pull_request() {
         .env("GITHUB_EVENT_NAME", "pull_request_target");
     let out = cmd.args(["gate", "--pull-request"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(envelope(&out)["updated"], json!([15]));
+    assert_eq!(gate_report(&out)["updated"], json!([15]));
     server.verify().await;
 }
 
@@ -716,6 +724,7 @@ fn a_dead_api_changes_neither_verdict_nor_exit_code() {
         );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("warning: GitHub commit status"), "{stderr}");
+        assert_eq!(crate::common::envelope_file(&output), env);
         assert_token_hidden(&out, &[&output]);
     }
 }
@@ -744,6 +753,7 @@ async fn a_token_given_by_flag_or_by_github_token_never_shows() {
     assert_eq!(out.status.code(), Some(0));
     let error = notification(&env, "commit_status")["error"].as_str().unwrap();
     assert!(error.contains("bad credentials ***"), "{error}");
+    assert_eq!(crate::common::envelope_file(&output), env);
     assert_token_hidden(&out, &[&output]);
 
     // The runner's GITHUB_TOKEN works as the fallback, and a smoke printing it shows ***.
@@ -753,6 +763,7 @@ async fn a_token_given_by_flag_or_by_github_token_never_shows() {
         cmd.args(["--commit-status", "--command", "echo \"$GITHUB_TOKEN\"", "--output"]).arg(&output),
     );
     assert_eq!(env["smoke_result"]["stdout_tail"], "***\n");
+    assert_eq!(crate::common::envelope_file(&output), env);
     assert_token_hidden(&out, &[&output]);
     server.verify().await;
 }
@@ -820,7 +831,7 @@ async fn gate_pull_request_on_a_merge_group_gates_the_queue_s_commit_with_main_s
             .await;
         let out = mirror_on_merge_group(&server, &event_path);
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-        let report = envelope(&out);
+        let report = gate_report(&out);
         assert_eq!(report["state"], gate_state);
         assert_eq!(report["merge_group"], json!({"head_sha": head, "result": "updated"}));
         assert_eq!(report["pull_requests"], 0);
@@ -845,7 +856,7 @@ async fn gate_pull_request_on_a_merge_group_into_another_branch_sets_nothing() {
     let (event_path, head) = merge_group_event(tmp.path(), "refs/heads/release");
     let out = mirror_on_merge_group(&server, &event_path);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let report = envelope(&out);
+    let report = gate_report(&out);
     assert_eq!(report["state"], Value::Null);
     assert_eq!(report["merge_group"], Value::Null);
     assert_eq!(report["note"], format!("merge queue commit {head} is not into `main`; nothing to gate"));
