@@ -9,7 +9,7 @@ use std::process::{Output, Stdio};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::common::{Repo, bin_std, envelope, envelope_file, fixture, git, parse_envelope};
+use crate::common::{Repo, bin_std, envelope, envelope_file, fixture, git, parse_envelope, wait_for};
 
 const ZERO: &str = "0000000000000000000000000000000000000000";
 
@@ -682,7 +682,6 @@ fn the_fixtures_are_real_push_payloads() {
 fn a_cancelled_step_still_writes_its_outputs() {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
-    use std::time::{Duration, Instant};
 
     let (repo, step) = repo_at_main();
     let started = repo.tmp.path().join("started");
@@ -694,11 +693,7 @@ fn a_cancelled_step_still_writes_its_outputs() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !started.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(started.exists(), "the smoke did not start");
+    wait_for("the smoke to start", || started.exists());
     // What the runner does first when a run is cancelled.
     kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).expect("signal");
     let out = child.wait_with_output().expect("wait");

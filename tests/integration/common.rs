@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 use std::sync::LazyLock;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -159,6 +160,16 @@ pub fn run_envelope(cmd: &mut Command) -> (std::process::Output, Value) {
     let output = cmd.output().expect("binary runs");
     let value = envelope(&output);
     (output, value)
+}
+
+/// Polls `ready` until it holds, panicking after a generous deadline: how a test waits
+/// for a state (a marker file, a process) instead of sleeping a fixed time.
+pub fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready() {
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 pub fn fixture(name: &str) -> PathBuf {

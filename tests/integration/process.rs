@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::common::{Repo, envelope, fixture, run_envelope};
+use crate::common::{Repo, envelope, fixture, run_envelope, wait_for};
 
 /// Whether `pid` is still a live process (zombies count as dead).
 fn alive(pid: i32) -> bool {
@@ -158,10 +158,7 @@ fn start_sleeping_smoke(repo: &Repo) -> (Child, std::path::PathBuf) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while pids(&pidfile).len() < 2 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for("the smoke to start its tree", || pids(&pidfile).len() >= 2);
     (child, pidfile)
 }
 
@@ -197,23 +194,19 @@ fn sigterm_cancels_the_run_and_still_writes_the_envelope() {
 #[test]
 fn a_cancel_while_the_remote_hangs_still_writes_the_envelope_in_time() {
     let repo = Repo::with_origin("init");
-    // A remote whose transport never answers: git runs this instead of ssh.
+    // A remote whose transport never answers: git runs this instead of ssh, and it says
+    // when it has started, so the signal lands inside the stale check.
     crate::common::git(&repo.dir, &["remote", "set-url", "origin", "ssh://example.invalid/r.git"]);
-    let marker = repo.tmp.path().join("smoke-done");
+    let asked = repo.tmp.path().join("remote-asked");
     let child = crate::common::bin_std()
         .current_dir(&repo.dir)
-        .args(["run", "--quiet", "--command"])
-        .arg(format!("touch {}", marker.display()))
-        .env("GIT_SSH_COMMAND", "sleep 20 #")
+        .args(["run", "--quiet", "--command", "true"])
+        .env("GIT_SSH_COMMAND", format!("touch '{}'; sleep 20 #", asked.display()))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !marker.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(300)); // now inside the stale check
+    wait_for("the stale check to ask the remote", || asked.exists());
     let sent = Instant::now();
     kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).expect("signal");
     let out = child.wait_with_output().expect("wait");
