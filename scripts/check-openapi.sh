@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Checks our GitHub REST calls, request bodies, decoded fields and the answers the tests
-# serve against GitHub's OpenAPI description (npm @octokit/openapi, pinned, installed
-# into .tools/openapi/ on first use; needs npm once, then runs offline).
+# Checks the GitHub API traffic the integration tests recorded (what the binary sent, what
+# the fake GitHub answered) against GitHub's OpenAPI description: npm @octokit/openapi,
+# pinned, installed into .tools/openapi/ on first use, and jsonschema from PyPI, pinned,
+# into .venv/. Needs the network once, then runs offline. Run the integration tests first
+# (scripts/test.sh does); arguments go to scripts/check-api-traffic.py (e.g. --traffic DIR).
 set -euo pipefail
 
 OPENAPI_VERSION=23.0.2
+JSONSCHEMA_VERSION=4.25.1
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 prefix="$root/.tools/openapi"
 pkg="$prefix/node_modules/@octokit/openapi"
+venv="$root/.venv"
 
 installed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' "$pkg/package.json" 2>/dev/null || true)
 if [[ $installed != "$OPENAPI_VERSION" || ! -f $pkg/generated/api.github.com.deref.json ]]; then
@@ -15,4 +19,11 @@ if [[ $installed != "$OPENAPI_VERSION" || ! -f $pkg/generated/api.github.com.der
   npm install --no-save --no-audit --no-fund --silent --prefix "$prefix" "@octokit/openapi@$OPENAPI_VERSION"
 fi
 
-exec python3 "$root/scripts/check-openapi.py" --package "$pkg" --ghes "$@"
+if ! "$venv/bin/python" -c 'import importlib.metadata as m, sys; sys.exit(m.version("jsonschema") != sys.argv[1])' \
+  "$JSONSCHEMA_VERSION" 2>/dev/null; then
+  echo "check-openapi.sh: installing jsonschema==$JSONSCHEMA_VERSION into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "jsonschema==$JSONSCHEMA_VERSION"
+fi
+
+exec "$venv/bin/python" "$root/scripts/check-api-traffic.py" --package "$pkg" --ghes "$@"

@@ -3,13 +3,13 @@
 //! file, push payloads of every kind (real shapes from `@octokit/webhooks-examples`, in
 //! `tests/fixtures/events/`), a smoke that tries to forge workflow commands, and secrets.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::common::{Repo, bin_std, envelope, fixture, git};
+use crate::common::{Repo, bin_std, envelope, envelope_file, fixture, git, parse_envelope, wait_for};
 
 const ZERO: &str = "0000000000000000000000000000000000000000";
 
@@ -210,13 +210,14 @@ fn pass_writes_every_output_in_the_runners_format() {
     assert_eq!(outputs["merge-commit"], repo.head());
     assert_eq!(outputs["task-id"], "#41");
     // Small tails are not cut: the envelope output is the envelope, compact.
-    let compact: Value = serde_json::from_str(&outputs["envelope"]).expect("envelope output is JSON");
+    let compact = parse_envelope(outputs["envelope"].as_bytes(), "the `envelope` output");
     assert_eq!(compact, env);
     assert!(!outputs["envelope"].contains('\n'));
     // The full envelope file is under RUNNER_TEMP and is exactly what stdout printed.
     let path = PathBuf::from(&outputs["envelope-path"]);
     assert!(path.starts_with(&step.runner_temp), "{}", path.display());
     assert_eq!(std::fs::read(&path).expect("envelope file"), out.stdout);
+    assert_eq!(envelope_file(&path), env);
 
     // Every delimiter is distinct and occurs nowhere but on its own two lines.
     let delimiters: Vec<&str> = text.lines().filter_map(|l| l.split_once("<<").map(|(_, d)| d)).collect();
@@ -243,11 +244,12 @@ fn pass_writes_every_output_in_the_runners_format() {
 fn output_flag_is_the_envelope_path() {
     let (repo, step) = repo_at_main();
     let file = step.runner_temp.join("mine/envelope.json");
-    let (out, _) =
+    let (out, env) =
         run(step.command(&repo, "refs/heads/main").args(["--command", "true", "--output"]).arg(&file));
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(step.outputs()["envelope-path"], file.display().to_string());
     assert_eq!(std::fs::read(&file).expect("file"), out.stdout);
+    assert_eq!(envelope_file(&file), env);
 }
 
 #[test]
@@ -271,7 +273,7 @@ fn huge_output_is_cut_in_the_envelope_output_and_the_summary() {
     assert_eq!(outputs["exit-code"], "1");
     let envelope_output = &outputs["envelope"];
     assert!(envelope_output.len() < 32 * 1024, "envelope output is {} bytes", envelope_output.len());
-    let compact: Value = serde_json::from_str(envelope_output).expect("JSON");
+    let compact = parse_envelope(envelope_output.as_bytes(), "the cut `envelope` output");
     for tail in [
         &compact["smoke_result"]["stdout_tail"],
         &compact["smoke_result"]["stderr_tail"],
@@ -286,8 +288,7 @@ fn huge_output_is_cut_in_the_envelope_output_and_the_summary() {
     assert!(compact["smoke_result"]["stderr_tail"].as_str().unwrap().ends_with("END-OF-STDERR\n"));
     assert_eq!(compact["status"], "FAIL");
     // The file keeps everything.
-    let file: Value =
-        serde_json::from_slice(&std::fs::read(&outputs["envelope-path"]).expect("file")).expect("JSON");
+    let file = envelope_file(Path::new(&outputs["envelope-path"]));
     assert_eq!(file, env);
 
     let summary = step.summary_text();
@@ -442,6 +443,7 @@ fn secrets_reach_no_output() {
     let outputs = step.outputs_text();
     let summary = step.summary_text();
     let file = std::fs::read_to_string(&step.outputs()["envelope-path"]).expect("file");
+    assert_eq!(envelope_file(Path::new(&step.outputs()["envelope-path"])), env);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let err = stderr(&out);
     for (place, text) in
@@ -649,6 +651,8 @@ fn exit_70_only_when_the_envelope_reached_no_place() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(step.outputs()["status"], "PASS");
+    let file = envelope_file(Path::new(&step.outputs()["envelope-path"]));
+    assert_eq!(parse_envelope(step.outputs()["envelope"].as_bytes(), "the `envelope` output"), file);
 
     let blocked_file = step.runner_temp.join("a-file");
     std::fs::write(&blocked_file, "").expect("write");
@@ -682,7 +686,6 @@ fn the_fixtures_are_real_push_payloads() {
 fn a_cancelled_step_still_writes_its_outputs() {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
-    use std::time::{Duration, Instant};
 
     let (repo, step) = repo_at_main();
     let started = repo.tmp.path().join("started");
@@ -694,11 +697,7 @@ fn a_cancelled_step_still_writes_its_outputs() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !started.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(started.exists(), "the smoke did not start");
+    wait_for("the smoke to start", || started.exists());
     // What the runner does first when a run is cancelled.
     kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).expect("signal");
     let out = child.wait_with_output().expect("wait");
@@ -707,9 +706,9 @@ fn a_cancelled_step_still_writes_its_outputs() {
     assert_eq!(outputs["status"], "BLOCKED");
     assert_eq!(outputs["allow-continuation"], "false");
     assert_eq!(outputs["exit-code"], "4");
-    let file: Value =
-        serde_json::from_slice(&std::fs::read(&outputs["envelope-path"]).expect("file")).expect("JSON");
+    let file = envelope_file(Path::new(&outputs["envelope-path"]));
     assert_eq!(file["decision"]["reason_codes"][0], "RUN_CANCELLED");
+    assert_eq!(parse_envelope(outputs["envelope"].as_bytes(), "the `envelope` output"), file);
     assert!(step.summary_text().contains("post-merge smoke: BLOCKED"));
     assert!(
         command_lines(&stderr(&out))

@@ -1,8 +1,10 @@
-//! Statuses, exit codes and the envelope for the plain cases of the contract.
+//! Statuses, exit codes and the envelope for the plain cases of the contract: the packet,
+//! the fingerprint, the missing-smoke policy, continuation signals, and exactly the fields
+//! and strings the schema allows.
 
-use post_merge_smoke::envelope::Envelope;
+use serde_json::{Value, json};
 
-use crate::common::{Repo, run_envelope};
+use crate::common::{Repo, run_envelope, schema_errors, shipped_schema};
 
 #[test]
 fn passing_smoke_is_pass_and_allows_continuation() {
@@ -108,50 +110,57 @@ fn dry_run_still_runs_a_defined_smoke() {
     assert_eq!(env["dry_run"], true);
 }
 
+/// The shipped schema with every object closed: a field the schema does not name fails.
+fn closed(mut schema: Value) -> Value {
+    if let Some(object) = schema.as_object_mut() {
+        if object.contains_key("properties") && !object.contains_key("additionalProperties") {
+            object.insert("additionalProperties".to_owned(), Value::Bool(false));
+        }
+        for (_, child) in object.iter_mut() {
+            *child = closed(child.take());
+        }
+    }
+    if let Some(items) = schema.as_array_mut() {
+        for child in items {
+            *child = closed(child.take());
+        }
+    }
+    schema
+}
+
 #[test]
-fn the_envelope_round_trips_through_the_wire_types() {
+fn the_envelope_carries_exactly_the_fields_of_the_schema() {
+    // Every envelope is checked against the shipped schema; here no object may carry a
+    // field the schema (generated from the wire types) does not name.
+    let closed = jsonschema::draft202012::new(&closed(shipped_schema())).expect("a valid schema");
     let repo = Repo::new("init");
     for args in [&["--command", "echo hi"][..], &["--command", "exit 3"], &["--dry-run"]] {
         let (_, value) = run_envelope(repo.run().arg("--skip-stale-check").args(args));
-        let typed: Envelope = serde_json::from_value(value.clone()).expect("parses as the wire type");
-        assert_eq!(serde_json::to_value(&typed).unwrap(), value);
+        let errors = schema_errors(&closed, &value);
+        assert!(errors.is_empty(), "{args:?}: {errors:#?}");
         // The frozen six fields, exactly.
         let keys: Vec<&str> = value["smoke_result"].as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(keys, ["command", "passed", "exit_code", "stdout_tail", "stderr_tail", "failure_reason"]);
     }
+    let mut extra = run_envelope(repo.run().args(["--skip-stale-check", "--dry-run"])).1;
+    extra["ci"]["unknown"] = json!(1);
+    assert!(!schema_errors(&closed, &extra).is_empty(), "a closed schema rejects an unknown field");
 }
 
 #[test]
 fn enum_values_are_the_exact_contract_strings() {
-    use post_merge_smoke::envelope::{CommandSource, Decision, ReasonCode, StaleCheck, Status};
-    let s = |v: serde_json::Value| v.as_str().unwrap_or_default().to_owned();
-    let statuses = [Status::Pass, Status::Fail, Status::Timeout, Status::Skipped, Status::Blocked];
-    let names: Vec<String> = statuses.iter().map(|v| s(serde_json::to_value(v).unwrap())).collect();
-    assert_eq!(names, ["PASS", "FAIL", "TIMEOUT", "SKIPPED", "BLOCKED"]);
-    assert_eq!(s(serde_json::to_value(Decision::AllowContinuation).unwrap()), "ALLOW_CONTINUATION");
-    assert_eq!(s(serde_json::to_value(Decision::Halt).unwrap()), "HALT");
-    let checks = [StaleCheck::Checked, StaleCheck::Skipped, StaleCheck::Unavailable];
-    let names: Vec<String> = checks.iter().map(|v| s(serde_json::to_value(v).unwrap())).collect();
-    assert_eq!(names, ["checked", "skipped", "unavailable"]);
-    let sources = [CommandSource::Cli, CommandSource::TaskFile, CommandSource::Registry, CommandSource::None];
-    let names: Vec<String> = sources.iter().map(|v| s(serde_json::to_value(v).unwrap())).collect();
-    assert_eq!(names, ["cli", "task_file", "registry", "none"]);
-    let reasons = [
-        ReasonCode::PostMergeSmokePass,
-        ReasonCode::PostMergeSmokeFail,
-        ReasonCode::PostMergeSmokeTimeout,
-        ReasonCode::SmokeSkippedDryRun,
-        ReasonCode::SmokeCommandMissing,
-        ReasonCode::MainHeadStale,
-        ReasonCode::StaleCheckUnavailable,
-        ReasonCode::WorktreeMismatch,
-        ReasonCode::SmokeConfigInvalid,
-        ReasonCode::RunCancelled,
-    ];
-    let names: Vec<String> = reasons.iter().map(|v| s(serde_json::to_value(v).unwrap())).collect();
+    // The schema is generated from the wire types, and every envelope a test reads is
+    // checked against it: these are the only strings the binary can write.
+    let schema = shipped_schema();
+    let values = |name: &str| schema["$defs"][name]["enum"].clone();
+    assert_eq!(values("Status"), json!(["PASS", "FAIL", "TIMEOUT", "SKIPPED", "BLOCKED"]));
+    assert_eq!(values("Decision"), json!(["ALLOW_CONTINUATION", "HALT"]));
+    assert_eq!(values("StaleCheck"), json!(["checked", "skipped", "unavailable"]));
+    assert_eq!(values("CommandSource"), json!(["cli", "task_file", "registry", "none"]));
+    let reasons = schema["$defs"]["ReasonCode"]["oneOf"].as_array().expect("reason codes");
     assert_eq!(
-        names,
-        [
+        reasons[0]["enum"],
+        json!([
             "POST_MERGE_SMOKE_PASS",
             "POST_MERGE_SMOKE_FAIL",
             "POST_MERGE_SMOKE_TIMEOUT",
@@ -162,8 +171,22 @@ fn enum_values_are_the_exact_contract_strings() {
             "WORKTREE_MISMATCH",
             "SMOKE_CONFIG_INVALID",
             "RUN_CANCELLED"
-        ]
+        ])
     );
+    // Those of sections 8-10, and the two added beside the contract's.
+    let added: Vec<&Value> = reasons[1..].iter().map(|r| &r["const"]).collect();
+    let want = [
+        "NOT_A_MERGE_PUSH",
+        "EVENT_PAYLOAD_INVALID",
+        "SMOKE_FLAKY",
+        "SMOKE_QUARANTINED",
+        "MAIN_ALREADY_RED",
+        "SHARD_EMPTY",
+        "SHARD_MISSING",
+        "SHARD_MISMATCH",
+    ]
+    .map(|code| json!(code));
+    assert_eq!(added, want.iter().collect::<Vec<_>>());
 }
 
 /// repository, flags -> status, allow_continuation, stale, exit code.

@@ -3,7 +3,7 @@
 
 use std::process::Stdio;
 
-use crate::common::{Repo, fixture, run_envelope};
+use crate::common::{Repo, fixture, parse_envelope, run_envelope, wait_for};
 
 fn tail<'a>(env: &'a serde_json::Value, stream: &str) -> &'a str {
     env["smoke_result"][format!("{stream}_tail")].as_str().unwrap_or_default()
@@ -94,14 +94,13 @@ fn one_gibibyte_of_output_keeps_memory_flat() {
     // VmHWM is the binary's own peak RSS; sample it until the process is gone.
     let status_file = format!("/proc/{}/status", child.id());
     let mut peak_kib = 0u64;
-    while child.try_wait().expect("wait").is_none() {
+    wait_for("the flood to end", || {
         if let Some(hwm) = std::fs::read_to_string(&status_file).ok().and_then(|s| vm_hwm_kib(&s)) {
             peak_kib = peak_kib.max(hwm);
         }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    let env: serde_json::Value =
-        serde_json::from_str(&reader.join().expect("reader").expect("read")).expect("json");
+        child.try_wait().expect("wait").is_some()
+    });
+    let env = parse_envelope(reader.join().expect("reader").expect("read").as_bytes(), "stdout");
     assert_eq!(env["status"], "PASS");
     let stdout = tail(&env, "stdout");
     assert!(stdout.len() <= 65536);

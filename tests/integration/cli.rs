@@ -1,7 +1,9 @@
 //! The command line: usage errors, flags read from the environment, `--output`, and the
-//! shipped JSON Schema.
+//! shipped JSON Schema (`schema` prints it; it has teeth).
 
-use crate::common::{Repo, bin, run_envelope};
+use serde_json::json;
+
+use crate::common::{Repo, bin, envelope, envelope_file, run_envelope, schema_errors, shipped_schema};
 
 #[test]
 fn usage_errors_exit_2_without_an_envelope() {
@@ -40,7 +42,7 @@ fn every_flag_can_come_from_the_environment() {
     assert_eq!((env["status"].as_str(), out.status.code()), (Some("TIMEOUT"), Some(3)));
     assert_eq!(env["task_id"], "T-env");
     assert_eq!(env["stale_check"], "skipped");
-    assert!(out_file.exists());
+    assert_eq!(envelope_file(&out_file), env);
 
     let (out, env) =
         run_envelope(repo.run().env("POST_MERGE_SMOKE_DRY_RUN", "true").arg("--skip-stale-check"));
@@ -79,6 +81,7 @@ fn output_writes_the_same_envelope_into_new_folders() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(std::fs::read(&path).unwrap(), out.stdout);
+    assert_eq!(envelope_file(&path), envelope(&out));
     // No temporary files are left beside it.
     let names: Vec<_> =
         std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
@@ -97,8 +100,7 @@ fn an_output_path_that_cannot_be_written_is_a_warning_while_stdout_keeps_the_ver
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "the verdict's exit code stands");
-    let env: serde_json::Value = serde_json::from_slice(&out.stdout).expect("envelope still on stdout");
-    assert_eq!(env["status"], "PASS");
+    assert_eq!(envelope(&out)["status"], "PASS", "the envelope is still on stdout");
     assert!(String::from_utf8_lossy(&out.stderr).contains("writing the envelope to"));
 }
 
@@ -127,7 +129,8 @@ fn secrets_never_reach_the_envelope_or_stderr() {
             assert!(!text.contains(secret), "{secret} leaked into {name}");
         }
     }
-    let env: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(envelope_file(&path), envelope(&out));
+    let env = envelope(&out);
     assert_eq!(env["smoke_result"]["stdout_tail"], "*** ***\n***\n");
     assert_eq!(env["escalation"]["evidence"]["stderr_tail"], "***\n");
 }
@@ -144,10 +147,40 @@ fn the_shipped_schema_matches_the_types() {
          `cargo run -q -- schema > schema/envelope.v1.schema.json`"
     );
     let schema: serde_json::Value = serde_json::from_str(&shipped).unwrap();
+    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
     let required = schema["required"].as_array().unwrap();
     for field in ["schema_version", "merge_commit", "status", "smoke_result", "decision", "escalation", "ci"]
     {
         assert!(required.iter().any(|r| r == field), "{field} is not required by the schema");
+    }
+}
+
+/// What is wrong, and how to make a good envelope so.
+type Breakage = (&'static str, fn(&mut serde_json::Value));
+
+#[test]
+fn the_shipped_schema_rejects_what_the_contract_forbids() {
+    // Every envelope the tests read is checked against the shipped schema; this shows the
+    // check has teeth, and that fields which may be null are typed nullable.
+    let validator = jsonschema::draft202012::new(&shipped_schema()).expect("a Draft 2020-12 schema");
+    let repo = Repo::new("Fail (#3)");
+    let (_, good) = run_envelope(repo.run().args(["--skip-stale-check", "--command", "exit 1"]));
+    assert!(schema_errors(&validator, &good).is_empty());
+    assert!(!good["escalation"].is_null() && good["main_head"].is_null(), "both kinds of value are seen");
+    let broken: [Breakage; 6] = [
+        ("an unknown status", |e| e["status"] = json!("GREEN")),
+        ("a missing required field", |e| {
+            e.as_object_mut().unwrap().remove("allow_continuation");
+        }),
+        ("a seventh smoke_result field", |e| e["smoke_result"]["extra"] = json!(1)),
+        ("an unknown reason code", |e| e["decision"]["reason_codes"] = json!(["LOOKS_FINE"])),
+        ("a null that is not nullable", |e| e["stale"] = json!(null)),
+        ("a string for a number", |e| e["duration_ms"] = json!("1s")),
+    ];
+    for (what, break_it) in broken {
+        let mut envelope = good.clone();
+        break_it(&mut envelope);
+        assert!(!schema_errors(&validator, &envelope).is_empty(), "{what} passed the schema");
     }
 }
 

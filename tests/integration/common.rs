@@ -1,8 +1,11 @@
-//! Shared test helpers: the real binary with a scrubbed environment, and real git
-//! repositories in temp dirs, with a local bare "origin" where a test needs one.
+//! Shared test helpers: the real binary with a scrubbed environment, real git repositories
+//! in temp dirs (with a local bare "origin" where a test needs one), and the readers of
+//! envelopes, which check each one against the shipped JSON Schema.
 
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -103,15 +106,53 @@ impl Repo {
     }
 }
 
-/// Parses the envelope a run printed on stdout.
+/// The shipped schema, `schema/envelope.v1.schema.json`, as JSON.
+pub fn shipped_schema() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/envelope.v1.schema.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+static SHIPPED: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
+    jsonschema::draft202012::new(&shipped_schema())
+        .unwrap_or_else(|e| panic!("the shipped schema is not a Draft 2020-12 schema: {e}"))
+});
+
+/// Why `value` fails `validator`, one line per error (empty when it passes).
+pub fn schema_errors(validator: &jsonschema::Validator, value: &Value) -> Vec<String> {
+    validator.iter_errors(value).map(|e| format!("at `{}`: {e}", e.instance_path())).collect()
+}
+
+/// Panics unless `value` is an envelope the shipped schema accepts; `origin` says where it
+/// was read.
+pub fn assert_valid_envelope(value: &Value, origin: &str) {
+    let errors = schema_errors(&SHIPPED, value);
+    assert!(
+        errors.is_empty(),
+        "the envelope from {origin} fails schema/envelope.v1.schema.json:\n  {}\nenvelope: {value:#}",
+        errors.join("\n  ")
+    );
+}
+
+/// Parses one envelope from `text` and checks it against the shipped schema.
+pub fn parse_envelope(text: &[u8], origin: &str) -> Value {
+    let value: Value = serde_json::from_slice(text).unwrap_or_else(|e| {
+        panic!("{origin} is not one JSON document ({e}):\n{}", String::from_utf8_lossy(text))
+    });
+    assert_valid_envelope(&value, origin);
+    value
+}
+
+/// Parses the envelope a run printed on stdout, checked against the shipped schema.
 pub fn envelope(output: &std::process::Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    parse_envelope(&output.stdout, &format!("stdout (stderr:\n{stderr}\n)"))
+}
+
+/// Reads an envelope file (`--output`, the Actions envelope file), checked the same way.
+pub fn envelope_file(path: &Path) -> Value {
+    let text = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    parse_envelope(&text, &path.display().to_string())
 }
 
 /// Runs a command to the end and returns its output and envelope.
@@ -119,6 +160,16 @@ pub fn run_envelope(cmd: &mut Command) -> (std::process::Output, Value) {
     let output = cmd.output().expect("binary runs");
     let value = envelope(&output);
     (output, value)
+}
+
+/// Polls `ready` until it holds, panicking after a generous deadline: how a test waits
+/// for a state (a marker file, a process) instead of sleeping a fixed time.
+pub fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready() {
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 pub fn fixture(name: &str) -> PathBuf {

@@ -4,13 +4,12 @@
 mod common;
 
 mod actions;
-mod api_fallbacks;
 mod basics;
 mod capture;
 mod cli;
 mod config;
 mod fence;
-mod github_api;
+mod github;
 mod process;
 mod replay;
 mod worktree;

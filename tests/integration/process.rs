@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::common::{Repo, envelope, fixture, run_envelope};
+use crate::common::{Repo, envelope, fixture, run_envelope, wait_for};
 
 /// Whether `pid` is still a live process (zombies count as dead).
 fn alive(pid: i32) -> bool {
@@ -97,10 +97,18 @@ fn background_processes_left_by_a_passing_smoke_are_ended() {
 #[test]
 fn a_smoke_killed_by_a_signal_fails_without_an_exit_code() {
     let repo = Repo::new("init");
-    let (_, env) = run_envelope(repo.run().args(["--skip-stale-check", "--command", "kill -KILL $$"]));
+    let kill = ["--skip-stale-check", "--command", "kill -KILL $$"];
+    let (_, env) = run_envelope(repo.run().args(kill).args(["--retries", "0"]));
     assert_eq!(env["status"], "FAIL");
     assert_eq!(env["smoke_result"]["exit_code"], serde_json::Value::Null);
     assert_eq!(env["smoke_result"]["failure_reason"], "the smoke was killed by SIGKILL");
+    // Retried by default, and confirmed.
+    let (_, env) = run_envelope(repo.run().args(kill));
+    assert_eq!(
+        env["smoke_result"]["failure_reason"],
+        "the smoke was killed by SIGKILL; confirmed: all 3 attempts failed"
+    );
+    assert_eq!(env["attempts"].as_array().map(Vec::len), Some(3));
 }
 
 #[test]
@@ -158,10 +166,7 @@ fn start_sleeping_smoke(repo: &Repo) -> (Child, std::path::PathBuf) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while pids(&pidfile).len() < 2 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for("the smoke to start its tree", || pids(&pidfile).len() >= 2);
     (child, pidfile)
 }
 

@@ -1,16 +1,18 @@
 //! The API fallbacks of `run`: changed paths from the compare API when the clone lacks the
-//! push's `before`, and the stale check from the branches API when there is no remote.
+//! push's `before`, the stale check from the branches API when there is no remote, and a
+//! culprit only the API knows choosing the registry entry.
 
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use super::answers::{branch, comparison, pull, pull_list, user};
+use super::fake::{Answer, FakeGitHub, not_found};
+use super::harness::stderr;
 use crate::common::{Repo, fixture, run_envelope};
 
 const TOKEN: &str = "ghp_fallbackToken0123456789";
 
-fn api_env(cmd: &mut assert_cmd::Command, server: &MockServer) {
-    cmd.env("GITHUB_API_URL", server.uri())
+fn api_env(cmd: &mut assert_cmd::Command, gh: &FakeGitHub) {
+    cmd.env("GITHUB_API_URL", gh.uri())
         .env("GITHUB_REPOSITORY", "o/r")
         .env("POST_MERGE_SMOKE_GITHUB_TOKEN", TOKEN)
         .env("POST_MERGE_SMOKE_API_RETRY_BASE_MS", "20");
@@ -32,7 +34,7 @@ fn push_payload(dir: &std::path::Path, before: &str, after: &str) -> std::path::
 
 #[tokio::test]
 async fn changed_paths_come_from_the_compare_api_when_the_clone_lacks_before() {
-    let server = MockServer::start().await;
+    let gh = FakeGitHub::start().await;
     let repo = Repo::with_origin("Base");
     repo.commit_file(
         ".github/post-merge-smoke.yml",
@@ -42,46 +44,32 @@ async fn changed_paths_come_from_the_compare_api_when_the_clone_lacks_before() {
     let after = repo.commit_file("README.md", "changed", "Touch the readme (#3)");
     // The clone does not have `before`, as after a shallow checkout or a force push.
     let before = "1234567812345678123456781234567812345678";
-    Mock::given(method("GET"))
-        .and(path(format!("/repos/o/r/compare/{before}...{after}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "status": "ahead", "ahead_by": 2, "behind_by": 0, "total_commits": 2,
-            "files": [{"sha": "a", "filename": "api/new.rs", "status": "renamed",
-                       "previous_filename": "api/old.rs", "additions": 1, "deletions": 0, "changes": 1}]
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let renamed = json!({"sha": "a", "filename": "api/new.rs", "status": "renamed",
+                         "previous_filename": "api/old.rs", "additions": 1, "deletions": 0, "changes": 1});
+    gh.get(format!("/repos/o/r/compare/{before}...{after}"), comparison(2, &[renamed])).expect(1).await;
     let event = push_payload(repo.tmp.path(), before, &after);
     let mut cmd = repo.run();
-    api_env(&mut cmd, &server);
+    api_env(&mut cmd, &gh);
     cmd.env("GITHUB_EVENT_NAME", "push")
         .env("GITHUB_EVENT_PATH", &event)
         .env("GITHUB_REF", "refs/heads/main");
     let (out, env) = run_envelope(cmd.arg("--skip-stale-check"));
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(env["changed_paths"], json!(["api/new.rs", "api/old.rs"]));
     assert_eq!(env["smoke_result"]["stdout_tail"], "api-smoke\n");
-    server.verify().await;
+    gh.verify().await;
 }
 
 #[tokio::test]
 async fn the_stale_check_asks_the_api_when_there_is_no_remote() {
-    let server = MockServer::start().await;
+    let gh = FakeGitHub::start().await;
     let repo = Repo::new("init");
     let head = repo.head();
     for (main_sha, status, code, stale) in [(head.as_str(), "PASS", 0, false), ("abcdef0", "PASS", 5, true)] {
-        server.reset().await;
-        Mock::given(method("GET"))
-            .and(path("/repos/o/r/branches/main"))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(json!({"name": "main", "protected": true, "commit": {"sha": main_sha}})),
-            )
-            .mount(&server)
-            .await;
+        gh.reset().await;
+        gh.get("/repos/o/r/branches/main", branch("main", main_sha)).await;
         let mut cmd = repo.run();
-        api_env(&mut cmd, &server);
+        api_env(&mut cmd, &gh);
         let (out, env) = run_envelope(cmd.args(["--command", "true"]));
         assert_eq!((env["status"].as_str(), out.status.code()), (Some(status), Some(code)));
         assert_eq!(env["stale_check"], "checked");
@@ -89,10 +77,10 @@ async fn the_stale_check_asks_the_api_when_there_is_no_remote() {
         assert_eq!(env["main_head"], main_sha);
     }
     // The API down too: unavailable, and the gate fails closed.
-    server.reset().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(404)).mount(&server).await;
+    gh.reset().await;
+    gh.answer("GET", "/repos/o/r/branches/main", Answer::json(404, not_found())).await;
     let mut cmd = repo.run();
-    api_env(&mut cmd, &server);
+    api_env(&mut cmd, &gh);
     let (out, env) = run_envelope(cmd.args(["--command", "true"]));
     assert_eq!((env["status"].as_str(), out.status.code()), (Some("BLOCKED"), Some(4)));
     assert_eq!(env["stale_check"], "unavailable");
@@ -100,7 +88,7 @@ async fn the_stale_check_asks_the_api_when_there_is_no_remote() {
 
 #[tokio::test]
 async fn a_culprit_only_the_api_knows_picks_its_registry_entry() {
-    let server = MockServer::start().await;
+    let gh = FakeGitHub::start().await;
     let repo = Repo::new("init");
     repo.commit_file(
         ".github/post-merge-smoke.yml",
@@ -109,22 +97,17 @@ async fn a_culprit_only_the_api_knows_picks_its_registry_entry() {
     );
     // A rebase merge: the message names no pull request.
     let sha = repo.commit_file("src/lib.rs", "x", "Make it faster");
-    Mock::given(method("GET"))
-        .and(path(format!("/repos/o/r/commits/{sha}/pulls")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
-            "number": 88, "title": "Make it faster", "html_url": "https://github.example/o/r/pull/88",
-            "user": {"login": "bob"}, "merged_at": "2026-11-01T00:00:00Z", "merge_commit_sha": sha,
-            "head": {"sha": "1111111111111111111111111111111111111111", "ref": "fast"},
-            "base": {"sha": "2222222222222222222222222222222222222222", "ref": "main"}
-        }])))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let mut merged = pull(88, "1111111111111111111111111111111111111111", Some(&sha), "main");
+    merged["title"] = json!("Make it faster");
+    merged["user"] = user("bob");
+    merged["head"]["ref"] = json!("fast");
+    merged["base"]["sha"] = json!("2222222222222222222222222222222222222222");
+    gh.get(format!("/repos/o/r/commits/{sha}/pulls"), pull_list(&[merged])).expect(1).await;
     let mut cmd = repo.run();
-    api_env(&mut cmd, &server);
+    api_env(&mut cmd, &gh);
     let (_, env) = run_envelope(cmd.args(["--skip-stale-check"]));
     assert_eq!(env["smoke_result"]["stdout_tail"], "pr-88\n");
     assert_eq!(env["task_id"], "#88");
     assert_eq!(env["culprit"]["author"], "bob");
-    server.verify().await;
+    gh.verify().await;
 }
