@@ -92,6 +92,41 @@ pub fn packet(envelope: &Envelope, branch: &str, kind: &str, tests: &[String]) -
     })
 }
 
+/// The flaky tests of a flaky run, and the fingerprint of their issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flaky {
+    /// The tests that failed in an attempt of a flaky smoke, in the order first seen.
+    pub tests: Vec<String>,
+    pub fingerprint: String,
+}
+
+/// `None` unless the run was flaky.
+pub fn flaky(envelope: &Envelope, branch: &str) -> Option<Flaky> {
+    if !envelope.flaky {
+        return None;
+    }
+    let flaky_smokes: Vec<&str> =
+        envelope.smokes.iter().filter(|s| s.flaky).map(|s| s.name.as_str()).collect();
+    let mut tests: Vec<String> = Vec::new();
+    for attempt in envelope
+        .attempts
+        .iter()
+        .filter(|a| flaky_smokes.contains(&a.smoke.as_str()) && a.status != Status::Pass)
+    {
+        for id in &attempt.failing_tests {
+            if !tests.contains(id) {
+                tests.push(id.clone());
+            }
+        }
+    }
+    let repository = envelope.ci.repository.as_deref().unwrap_or("");
+    let commands: Vec<&str> =
+        envelope.smokes.iter().filter(|s| s.flaky).map(|s| s.command.as_str()).collect();
+    let command = commands.join("\n");
+    let fingerprint = fingerprint(repository, branch, "flaky", subject(&tests, &command));
+    Some(Flaky { tests, fingerprint })
+}
+
 fn subject<'a>(tests: &'a [String], command: &'a str) -> Subject<'a> {
     if tests.is_empty() { Subject::Command(command) } else { Subject::Tests(tests) }
 }

@@ -7,6 +7,7 @@
 use crate::cancel::Cancel;
 use crate::config::PublishConfig;
 use crate::envelope::{Envelope, Notification, ReasonCode, Status};
+use crate::escalation;
 use crate::github_api::commit_status::{self, NewStatus};
 use crate::github_api::escalation_issue::{self, Done, Target};
 use crate::github_api::gate::{self, Gate};
@@ -81,7 +82,17 @@ impl Steps<'_> {
             };
             let done = match (&envelope.escalation, envelope.status, envelope.stale) {
                 (Some(packet), _, _) => Some(escalation_issue::escalate(&target, envelope, packet).await),
-                // Only a fresh PASS proves main recovered; a stale one closes nothing.
+                // A flaky pass is told in its own issue; it proves no recovery.
+                (None, Status::Pass, false) if envelope.flaky => {
+                    match escalation::flaky(envelope, self.branch) {
+                        Some(flaky) => Some(
+                            escalation_issue::flaky(&target, envelope, &flaky.fingerprint, &flaky.tests)
+                                .await,
+                        ),
+                        None => None,
+                    }
+                }
+                // Only a fresh, clean PASS proves main recovered; a stale one closes nothing.
                 (None, Status::Pass, false) => Some(escalation_issue::recover(&target, envelope).await),
                 _ => None,
             };

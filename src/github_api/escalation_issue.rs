@@ -59,7 +59,7 @@ pub struct Target<'a> {
 /// Opens the issue for `packet`, or comments on the open one with its fingerprint.
 pub async fn escalate(t: &Target<'_>, envelope: &Envelope, packet: &Escalation) -> Result<Done, ApiError> {
     let marker = issue_text::fingerprint_marker(&packet.fingerprint);
-    let title = issue_text::title(packet, t.branch, &envelope.smoke_result.command);
+    let title = issue_text::title(packet, t.branch, envelope);
     let body = json!({
         "title": t.redactor.str(&title),
         "body": t.redactor.str(&issue_text::body(envelope, packet, t.branch)),
@@ -81,12 +81,49 @@ pub async fn escalate(t: &Target<'_>, envelope: &Envelope, packet: &Escalation) 
     }
 }
 
-/// Closes our open issues for the branch, each with a comment naming the recovering commit.
+/// Opens the issue about flaky tests (labelled `flaky` too), or comments on the open one
+/// with the same fingerprint. It holds nothing, and no pass closes it.
+pub async fn flaky(
+    t: &Target<'_>,
+    envelope: &Envelope,
+    fingerprint: &str,
+    tests: &[String],
+) -> Result<Done, ApiError> {
+    let marker = issue_text::fingerprint_marker(fingerprint);
+    let mut labels = t.labels.to_vec();
+    labels.push(FLAKY_LABEL.to_owned());
+    let body = json!({
+        "title": t.redactor.str(&issue_text::flaky_title(envelope, t.branch, tests)),
+        "body": t.redactor.str(&issue_text::flaky_body(envelope, t.branch, fingerprint, tests)),
+        "labels": labels,
+    });
+    let find = async || Ok(open_issues(t).await?.into_iter().find(|i| i.has(&marker)));
+    let create = async || t.api.post::<Issue>(&t.api.repo_path("/issues"), &body, Repeat::Once).await;
+    match create_once(t.api.policy().max_attempts, t.api.policy().base_delay, find, create).await? {
+        Outcome::Created(issue) => Ok(Done::Opened(issue.number)),
+        Outcome::Found(issue) if issue.has(&issue_text::event_marker(envelope)) => {
+            Ok(Done::Opened(issue.number))
+        }
+        Outcome::Found(issue) => {
+            comment_once(t, issue.number, envelope, &issue_text::flaky_comment(envelope, tests)).await?;
+            Ok(Done::Commented(issue.number))
+        }
+    }
+}
+
+/// The label an issue about flaky tests carries besides the issue labels.
+pub const FLAKY_LABEL: &str = "flaky";
+
+/// Closes our open issues about failures on the branch (not those about flaky tests),
+/// each with a comment naming the recovering commit.
 pub async fn recover(t: &Target<'_>, envelope: &Envelope) -> Result<Done, ApiError> {
     let branch = issue_text::branch_marker(t.branch);
     let fingerprint = format!("{MARKER_PREFIX}fingerprint=");
-    let ours: Vec<Issue> =
-        open_issues(t).await?.into_iter().filter(|i| i.has(&branch) && i.has(&fingerprint)).collect();
+    let ours: Vec<Issue> = open_issues(t)
+        .await?
+        .into_iter()
+        .filter(|i| i.has(&branch) && i.has(&fingerprint) && !i.has(issue_text::FLAKY_MARKER))
+        .collect();
     let mut closed = Vec::new();
     for issue in ours {
         let text = issue_text::recovery_comment(envelope, t.branch);

@@ -30,12 +30,104 @@ fn clean(value: &str) -> String {
     value.replace("--", "-\u{2010}").replace('>', "%3E")
 }
 
-/// `Post-merge smoke FAIL on main: cargo test --test smoke`; at most 256 characters. (A
-/// title is plain text on GitHub: no Markdown to escape.)
-pub fn title(packet: &Escalation, branch: &str, command: &str) -> String {
-    let command = if command.is_empty() { "the smoke" } else { command };
-    let title = format!("Post-merge smoke {} on {branch}: {command}", packet.status.as_str());
+/// Marks an issue about flaky tests: it holds nothing and no pass closes it.
+pub const FLAKY_MARKER: &str = "<!-- post-merge-smoke:kind=flaky -->";
+
+/// `Post-merge smoke FAIL on main: tests/t.py::test_x`, or the command when no test is
+/// known; at most 256 characters. (A title is plain text on GitHub: no Markdown to escape.)
+pub fn title(packet: &Escalation, branch: &str, envelope: &Envelope) -> String {
+    let what = subject(envelope, &envelope.failures.tests.iter().map(|t| t.id.clone()).collect::<Vec<_>>());
+    let title = format!("Post-merge smoke {} on {branch}: {what}", packet.status.as_str());
     truncate(&one_line(&title), Limit::Chars(256)).into_owned()
+}
+
+/// `Flaky post-merge smoke on main: tests/t.py::test_x`.
+pub fn flaky_title(envelope: &Envelope, branch: &str, tests: &[String]) -> String {
+    let title = format!("Flaky post-merge smoke on {branch}: {}", subject(envelope, tests));
+    truncate(&one_line(&title), Limit::Chars(256)).into_owned()
+}
+
+/// The tests, `a and 2 more`, else the command.
+fn subject(envelope: &Envelope, tests: &[String]) -> String {
+    match tests {
+        [] if envelope.smoke_result.command.is_empty() => "the smoke".to_owned(),
+        [] => envelope.smoke_result.command.clone(),
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+    }
+}
+
+/// An issue about flaky tests: which failed in which attempt, and where.
+pub fn flaky_body(envelope: &Envelope, branch: &str, fingerprint: &str, tests: &[String]) -> String {
+    let mut out = format!(
+        "## Flaky post-merge smoke on {}\n\nAt {}, the smoke failed and then passed on the same commit. \
+         Merges were not held; this issue collects the flaky runs and is not closed by a later pass.\n\n",
+        code(branch),
+        code(&envelope.merge_commit)
+    );
+    out.push_str(&flaky_runs(envelope, tests));
+    out.push_str(&format!(
+        "\n{}\n{}\n{FLAKY_MARKER}\n",
+        fingerprint_marker(fingerprint),
+        branch_marker(branch)
+    ));
+    out.push_str(&event_marker(envelope));
+    out.push('\n');
+    out
+}
+
+pub fn flaky_comment(envelope: &Envelope, tests: &[String]) -> String {
+    let mut out = format!("Flaky again at {}.\n\n", code(&envelope.merge_commit));
+    out.push_str(&flaky_runs(envelope, tests));
+    out.push_str(&event_marker(envelope));
+    out.push('\n');
+    out
+}
+
+fn flaky_runs(envelope: &Envelope, tests: &[String]) -> String {
+    let mut out = String::new();
+    if !tests.is_empty() {
+        out.push_str("Flaky tests:\n\n");
+        tests.iter().take(MAX_LISTED).for_each(|t| out.push_str(&format!("- {}\n", code(t))));
+        out.push('\n');
+    }
+    out.push_str("| Smoke | Attempt | Status | Failing tests |\n|---|---|---|---|\n");
+    for a in envelope.attempts.iter().take(MAX_LISTED) {
+        let failing: Vec<String> = a.failing_tests.iter().take(5).map(|t| code(t)).collect();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            code(&a.smoke),
+            a.attempt,
+            a.status.as_str(),
+            failing.join(", ")
+        ));
+    }
+    if let Some(url) = &envelope.ci.run_url {
+        out.push_str(&format!("\nRun: {}\n", md::url(url)));
+    }
+    out
+}
+
+/// Failing tests listed in an issue, at most.
+const MAX_LISTED: usize = 30;
+
+/// The deciding attempt's failing tests, each with the first line of its message.
+fn failing_tests(envelope: &Envelope) -> String {
+    let tests = &envelope.failures.tests;
+    if tests.is_empty() {
+        return String::new();
+    }
+    let mut out = "Failing tests:\n\n".to_owned();
+    for t in tests.iter().take(MAX_LISTED) {
+        let message = t.message.as_deref().map(|m| format!(": {}", md::text(m))).unwrap_or_default();
+        out.push_str(&format!("- {}{message}\n", code(&t.id)));
+    }
+    let more = tests.len().saturating_sub(MAX_LISTED) as u64 + envelope.failures.omitted;
+    if more > 0 {
+        out.push_str(&format!("- and {more} more\n"));
+    }
+    out.push('\n');
+    out
 }
 
 pub fn body(envelope: &Envelope, packet: &Escalation, branch: &str) -> String {
@@ -58,6 +150,7 @@ pub fn body(envelope: &Envelope, packet: &Escalation, branch: &str) -> String {
         out.push_str(&format!("| Run | {} |\n", md::url(url)));
     }
     out.push_str(&format!("| Fingerprint | {} |\n\n", code(&packet.fingerprint)));
+    out.push_str(&failing_tests(envelope));
     out.push_str(&format!("Command:\n\n{}\n", fence(&tail(&envelope.smoke_result.command, 2000, ""))));
     out.push_str(&format!(
         "Follow-on merges into {} are held until a later smoke passes; this issue is closed then.\n\n",
@@ -84,6 +177,7 @@ pub fn recurrence_comment(envelope: &Envelope, packet: &Escalation) -> String {
         out.push_str(&format!("- Run: {}\n", md::url(url)));
     }
     out.push('\n');
+    out.push_str(&failing_tests(envelope));
     out.push_str(&tails(packet, COMMENT_TAIL_BYTES));
     out.push_str(&event_marker(envelope));
     out.push('\n');

@@ -716,3 +716,31 @@ fn a_cancelled_step_still_writes_its_outputs() {
             .any(|l| l.starts_with("::error title=post-merge-smoke%3A BLOCKED::"))
     );
 }
+
+#[test]
+fn the_summary_shows_the_attempts_and_the_failing_tests_and_the_annotation_names_one() {
+    let (repo, step) = repo_at_main();
+    let counter = repo.tmp.path().join("attempts");
+    // Fails twice with two failing tests, as pytest reports them; never passes.
+    let smoke = format!(
+        "echo x >> '{}'; echo 'FAILED tests/test_a.py::test_one - AssertionError: 1 != 2'; \
+         echo 'FAILED tests/test_b.py::test_<two> - KeyError: @octo'; exit 1",
+        counter.display()
+    );
+    let (out, env) =
+        run(step.command(&repo, "refs/heads/main").args(["--retries", "1", "--command", &smoke]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(env["attempts"].as_array().map(Vec::len), Some(2));
+    let summary = step.summary_text();
+    assert!(summary.contains("#### Attempts"), "{summary}");
+    assert!(summary.contains("| 2 | `FAIL` | 1 |"), "{summary}");
+    assert!(summary.contains("#### Failing tests"), "{summary}");
+    assert!(
+        summary.contains("| `tests/test_a.py::test_one` | AssertionError\\: 1 \\!\\= 2 | attempt 1, 2 |"),
+        "{summary}"
+    );
+    assert!(summary.contains("KeyError\\: \\@\u{200B}octo"), "no mention in the summary: {summary}");
+    let annotation =
+        stderr(&out).lines().find(|l| l.starts_with("::error")).map(str::to_owned).unwrap_or_default();
+    assert!(annotation.contains("failing: tests/test_a.py::test_one"), "{annotation}");
+}

@@ -10,6 +10,7 @@ mod commit_status;
 mod culprit;
 mod escalation_issue;
 mod fallbacks;
+mod flaky_issue;
 mod gate;
 mod gate_mirror;
 mod retries;

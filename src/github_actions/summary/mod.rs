@@ -1,11 +1,13 @@
-//! The Markdown report for `$GITHUB_STEP_SUMMARY`: the verdict at a glance, then the
-//! captured output in collapsed blocks.
+//! The Markdown report for `$GITHUB_STEP_SUMMARY`: the verdict at a glance, the smokes,
+//! attempts and failing tests ([`tables`]), then the captured output in collapsed blocks.
 //!
 //! Whatever the smoke printed or the envelope holds, the report stays well formed and
 //! small: free text has every ASCII punctuation character backslash-escaped (so it can form
 //! no Markdown or HTML), a URL becomes a link only when it is `http(s)` and its destination
 //! is percent-encoded down to characters that cannot leave it, output sits in fences longer
 //! than any backtick run inside it, and the whole stays under [`SUMMARY_LIMIT`].
+
+mod tables;
 
 use std::fmt::Write;
 
@@ -75,6 +77,9 @@ fn render(env: &Envelope, exit_code: i32, with_output: bool) -> String {
         row("Run", url(run_url));
     }
     md.push('\n');
+    tables::smokes(env, &mut md);
+    tables::attempts(env, &mut md);
+    tables::failing_tests(env, &mut md);
 
     for (name, stream) in
         [("stdout", &env.smoke_result.stdout_tail), ("stderr", &env.smoke_result.stderr_tail)]
