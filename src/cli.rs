@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::{
-    DEFAULT_CAPTURE_BYTES, DEFAULT_GATE_CONTEXT, DEFAULT_ISSUE_LABEL, DEFAULT_KILL_GRACE_SEC, DEFAULT_REMOTE,
-    DEFAULT_RETRIES, DEFAULT_STATUS_CONTEXT, MAX_TIMEOUT_SEC,
+    DEFAULT_BISECT_MAX_PROBES, DEFAULT_BISECT_TIMEOUT_SEC, DEFAULT_CAPTURE_BYTES, DEFAULT_GATE_CONTEXT,
+    DEFAULT_ISSUE_LABEL, DEFAULT_KILL_GRACE_SEC, DEFAULT_MAX_REVERTS, DEFAULT_REMOTE, DEFAULT_RETRIES,
+    DEFAULT_STATUS_CONTEXT, MAX_TIMEOUT_SEC,
 };
 use crate::env::Environment;
 use crate::exec::MIN_CAPTURE_BYTES;
@@ -138,6 +139,15 @@ pub struct ConfirmArgs {
     /// comma separated in env).
     #[arg(long, env = "POST_MERGE_SMOKE_JUNIT", value_name = "GLOB", value_delimiter = ',')]
     pub junit: Vec<String>,
+    /// On a confirmed FAIL, run the smoke on at most N older commits of main to find the
+    /// first bad merge; 0 turns it off.
+    #[arg(long, env = "POST_MERGE_SMOKE_BISECT_MAX_PROBES", value_name = "N",
+          default_value_t = DEFAULT_BISECT_MAX_PROBES, value_parser = clap::value_parser!(u32).range(0..=64))]
+    pub bisect_max_probes: u32,
+    /// No probe starts once the probes have taken this many seconds in all.
+    #[arg(long, env = "POST_MERGE_SMOKE_BISECT_TIMEOUT", value_name = "SECONDS",
+          default_value_t = DEFAULT_BISECT_TIMEOUT_SEC, value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SEC))]
+    pub bisect_timeout: u64,
 }
 
 #[derive(Debug, Args)]
@@ -188,6 +198,13 @@ pub struct GithubArgs {
     /// The context of the gate status, the one branch protection requires.
     #[arg(long, env = "POST_MERGE_SMOKE_GATE_CONTEXT", value_name = "NAME", default_value = DEFAULT_GATE_CONTEXT)]
     pub gate_context: String,
+    /// Open a pull request that reverts a confirmed first bad merge (needs `contents: write`
+    /// and `pull-requests: write`).
+    #[arg(long, env = "POST_MERGE_SMOKE_REVERT_PR", action = ArgAction::SetTrue)]
+    pub revert_pr: bool,
+    /// At most N reverts opened by the tool in 24 hours.
+    #[arg(long, env = "POST_MERGE_SMOKE_MAX_REVERTS", value_name = "N", default_value_t = DEFAULT_MAX_REVERTS)]
+    pub max_reverts: u32,
 }
 
 /// How to reach the GitHub API, shared by `run` and `gate`.

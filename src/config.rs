@@ -18,6 +18,9 @@ pub const DEFAULT_GATE_CONTEXT: &str = "main-health";
 pub const DEFAULT_ISSUE_LABEL: &str = "post-merge-smoke";
 pub const DEFAULT_REMOTE: &str = "origin";
 pub const DEFAULT_RETRIES: u32 = 2;
+pub const DEFAULT_BISECT_MAX_PROBES: u32 = 6;
+pub const DEFAULT_BISECT_TIMEOUT_SEC: u64 = 3600;
+pub const DEFAULT_MAX_REVERTS: u32 = 2;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -45,6 +48,7 @@ pub struct RunConfig {
     /// Do not echo the smoke's output live.
     pub quiet: bool,
     pub confirm: Confirm,
+    pub bisect: BisectConfig,
     /// Also write the envelope here.
     pub output: Option<PathBuf>,
     /// Variables whose values are secrets beyond those found by name.
@@ -75,6 +79,24 @@ pub struct Confirm {
     pub flaky_verdict: FlakyVerdict,
     /// JUnit/XUnit report globs, relative to the smoke's working directory.
     pub junit: Vec<String>,
+}
+
+/// The search for the first bad merge (contract section 9).
+#[derive(Debug, Clone)]
+pub struct BisectConfig {
+    /// At most this many probes; 0 turns the search off.
+    pub max_probes: u32,
+    /// No probe starts once the probes have taken this long in all.
+    pub timeout: Duration,
+}
+
+impl Default for BisectConfig {
+    fn default() -> Self {
+        BisectConfig {
+            max_probes: DEFAULT_BISECT_MAX_PROBES,
+            timeout: Duration::from_secs(DEFAULT_BISECT_TIMEOUT_SEC),
+        }
+    }
 }
 
 /// How to reach the GitHub API; every feature is off without a token.
@@ -110,6 +132,10 @@ pub struct PublishConfig {
     pub issue_labels: Vec<String>,
     pub gate: bool,
     pub gate_context: String,
+    /// Open a pull request reverting a confirmed first bad merge.
+    pub revert_pr: bool,
+    /// At most this many reverts opened by the tool in 24 hours.
+    pub max_reverts: u32,
 }
 
 impl Default for PublishConfig {
@@ -121,6 +147,8 @@ impl Default for PublishConfig {
             issue_labels: vec![DEFAULT_ISSUE_LABEL.to_owned()],
             gate: false,
             gate_context: DEFAULT_GATE_CONTEXT.to_owned(),
+            revert_pr: false,
+            max_reverts: DEFAULT_MAX_REVERTS,
         }
     }
 }

@@ -137,6 +137,48 @@ pub struct Envelope {
     /// One entry per smoke that ran, in run order.
     #[serde(default)]
     pub smokes: Vec<Smoke>,
+    /// The search for the first bad merge, on a confirmed FAIL; null otherwise.
+    #[serde(default)]
+    pub bisection: Option<Bisection>,
+}
+
+/// The first bad merge on main's first-parent chain (contract section 9).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Bisection {
+    pub result: BisectionResult,
+    /// The newest commit known to pass.
+    #[schemars(required, schema_with = "nullable::<String>")]
+    pub good: Option<String>,
+    /// The oldest commit known to fail.
+    pub bad: String,
+    #[schemars(required, schema_with = "nullable::<String>")]
+    pub first_bad: Option<String>,
+    /// What was found, or why the search stopped or did not run.
+    pub reason: String,
+    pub probes: Vec<Probe>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BisectionResult {
+    /// The first commit that fails while its parent passes.
+    Found,
+    /// The known-good end fails too: main was red before this merge.
+    AlreadyRed,
+    /// The probes ran out between `good` and `bad`.
+    Range,
+    /// No search: disabled, no history, no remote, or nothing to search.
+    Skipped,
+}
+
+/// One commit the smoke was run on, in a worktree of its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Probe {
+    pub commit: String,
+    /// `PASS`, `FAIL` or `TIMEOUT` (a flaky pass counts as `PASS`).
+    pub status: Status,
+    pub attempts: u32,
+    pub duration_ms: u64,
 }
 
 /// One run of a smoke.
@@ -300,12 +342,23 @@ pub struct Ci {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Culprit {
     pub number: u64,
+    /// After a search for the first bad merge: `confirmed` (it failed and its parent
+    /// passed) or `suspect` (the probes ran out); absent when it is simply this merge's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
     #[schemars(required, schema_with = "nullable::<String>")]
     pub author: Option<String>,
     #[schemars(required, schema_with = "nullable::<String>")]
     pub url: Option<String>,
     #[schemars(required, schema_with = "nullable::<String>")]
     pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    Confirmed,
+    Suspect,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

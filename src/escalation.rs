@@ -4,7 +4,9 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::envelope::{ESCALATION_CRITICAL, ESCALATION_TYPE, Envelope, Escalation, Evidence, Status};
+use crate::envelope::{
+    BisectionResult, ESCALATION_CRITICAL, ESCALATION_TYPE, Envelope, Escalation, Evidence, Status,
+};
 use crate::facts::SmokeFact;
 
 /// The kind of failure, coarse on purpose: a flaky test that exits 1 one day and 101 the
@@ -67,15 +69,38 @@ pub fn packet(envelope: &Envelope, branch: &str, kind: &str, tests: &[String]) -
     }
     let result = &envelope.smoke_result;
     let short = envelope.merge_commit.get(..12).unwrap_or(&envelope.merge_commit);
-    let who = envelope.task_id.as_deref().map(|t| format!(" ({t})")).unwrap_or_default();
     let why = result.failure_reason.as_deref().unwrap_or("the smoke failed");
     let repository = envelope.ci.repository.as_deref().unwrap_or("");
+    // After a search for the first bad merge, the packet names what it found.
+    let number = |c: &crate::envelope::Culprit| format!("#{}", c.number);
+    let (task_id, who) = match &envelope.bisection {
+        Some(b) if b.result == BisectionResult::AlreadyRed => {
+            let at = b.bad.get(..12).unwrap_or(&b.bad);
+            (None, format!("; main was red before this merge (it fails at {at} too), which is not the cause"))
+        }
+        Some(b) if matches!(b.result, BisectionResult::Found | BisectionResult::Range) => {
+            let pr = envelope.culprit.as_ref().map(|c| format!(" ({})", number(c))).unwrap_or_default();
+            let what = match b.result {
+                BisectionResult::Found => "first bad merge",
+                _ => "suspected first bad merge",
+            };
+            let at = b.first_bad.as_deref().unwrap_or(&b.bad);
+            // This very merge: its own task id stands when no pull request is known.
+            let own = (at == envelope.merge_commit).then(|| envelope.task_id.clone()).flatten();
+            let task_id = envelope.culprit.as_ref().map(number).or(own);
+            (task_id, format!("; {what} {}{pr}", at.get(..12).unwrap_or(at)))
+        }
+        _ => {
+            let who = envelope.task_id.as_deref().map(|t| format!(" ({t})")).unwrap_or_default();
+            (envelope.task_id.clone(), who)
+        }
+    };
     Some(Escalation {
         kind: ESCALATION_TYPE.to_owned(),
         critical: ESCALATION_CRITICAL,
         severity: "critical".to_owned(),
         merge_commit: envelope.merge_commit.clone(),
-        task_id: envelope.task_id.clone(),
+        task_id,
         status: envelope.status,
         summary: format!("post-merge smoke {} on {branch} at {short}{who}: {why}", envelope.status.as_str()),
         fingerprint: fingerprint(repository, branch, kind, subject(tests, &result.command)),

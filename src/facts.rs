@@ -106,4 +106,6 @@ pub struct Facts {
     pub stale: StaleFact,
     pub timeout_sec: u64,
     pub flaky_verdict: FlakyVerdict,
+    /// The search for the first bad merge found main red before this merge.
+    pub main_already_red: bool,
 }

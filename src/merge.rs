@@ -40,6 +40,10 @@ pub struct Repo {
     pub dirs: GitDirs,
     /// Where the stale check asks, or why it cannot.
     pub remote_url: Result<String, String>,
+    /// A shallow clone lacks the history a search for the first bad merge needs.
+    pub shallow: bool,
+    /// The push's `before`, when the push named one.
+    pub push_before: Option<String>,
 }
 
 /// What is left to say when SIGINT or SIGTERM arrived while the merge was inspected.
@@ -116,7 +120,8 @@ pub async fn inspect(
     }
     merge.task_id = merge.culprit.as_ref().map(|c| c.number).or(message_pr).map(|n| format!("#{n}"));
     let remote_url = remote_url(git, remote, &dirs.toplevel).await;
-    merge.repo = Some(Repo { git: git.clone(), dirs, remote_url });
+    let push_before = push.map(|p| p.before.clone()).filter(|b| !github_actions::is_null_sha(b));
+    merge.repo = Some(Repo { git: git.clone(), dirs, remote_url, shallow: tree.shallow, push_before });
     merge
 }
 

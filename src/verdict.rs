@@ -170,6 +170,9 @@ fn classify(
     if status != Status::Blocked && smokes.iter().any(|s| s.status == Status::Blocked) {
         codes.push(ReasonCode::RunCancelled);
     }
+    if status == Status::Fail && facts.main_already_red {
+        codes.push(ReasonCode::MainAlreadyRed);
+    }
     let reason = deciding.and_then(|i| {
         let why = smokes[i].failure_reason.clone()?;
         // With several smokes, say which one.

@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use crate::cancel::Cancel;
 use crate::cli::RunArgs;
-use crate::config::{Confirm, FlakyVerdict, PublishConfig, RunConfig, SmokeSpec};
+use crate::config::{BisectConfig, Confirm, FlakyVerdict, PublishConfig, RunConfig, SmokeSpec};
 use crate::env::Environment;
 use crate::envelope::Envelope;
 use crate::progress::Progress;
@@ -103,6 +103,10 @@ fn run_config(args: RunArgs, env: &Environment) -> RunConfig {
             },
             junit: args.smoke.confirm.junit.into_iter().filter(|g| !g.trim().is_empty()).collect(),
         },
+        bisect: BisectConfig {
+            max_probes: args.smoke.confirm.bisect_max_probes,
+            timeout: Duration::from_secs(args.smoke.confirm.bisect_timeout),
+        },
         output: args.output.output,
         redact_env: args.output.redact.redact_env,
         api: super::gate::api_config(gh.api, env),
@@ -113,6 +117,8 @@ fn run_config(args: RunArgs, env: &Environment) -> RunConfig {
             issue_labels: gh.issue_labels,
             gate: gh.gate,
             gate_context: gh.gate_context,
+            revert_pr: gh.revert_pr,
+            max_reverts: gh.max_reverts,
         },
     }
 }

@@ -41,6 +41,7 @@ impl PullRequest {
     pub fn culprit(&self) -> Culprit {
         Culprit {
             number: self.number,
+            confidence: None,
             author: self.user.as_ref().map(|u| u.login.clone()),
             url: self.html_url.clone(),
             title: self.title.clone(),

@@ -13,12 +13,13 @@ use crate::config::Confirm;
 use crate::exec::{self, Echo, Ending};
 use crate::facts::{AttemptFact, SmokeFact, SmokeRunFact};
 use crate::failures::{self, Found, Quarantine};
-use crate::merge::Repo;
+use crate::git::Git;
 use crate::progress::Progress;
 use crate::repo_guard::RepoGuard;
 use crate::smoke_command::PlannedSmoke;
 
 /// What every attempt of every smoke in a run shares.
+#[derive(Clone)]
 pub struct Context<'a> {
     pub confirm: &'a Confirm,
     pub dir: &'a Path,
@@ -32,8 +33,8 @@ pub struct Context<'a> {
     /// Inside GitHub Actions: the smoke's output is fenced from the runner.
     pub fence: bool,
     pub quarantine: &'a Quarantine,
-    /// The repository, to tell whether an attempt changed tracked files.
-    pub repo: Option<&'a Repo>,
+    /// Git in the smoke's work tree, to tell whether an attempt changed tracked files.
+    pub git: Option<&'a Git>,
     pub guard: Option<&'a RepoGuard>,
     pub progress: &'a Progress,
 }
@@ -150,7 +151,7 @@ async fn run_once(
 /// Why no attempt may follow attempt `number`: it changed tracked files, or that cannot
 /// be told.
 async fn tree_changed(ctx: &Context<'_>, number: u32) -> Option<String> {
-    let repo = ctx.repo?;
+    let git = ctx.git?;
     // Git runs in the repository again: first put back what the smoke wrote there.
     if let Some(guard) = ctx.guard {
         match guard.restore() {
@@ -158,7 +159,7 @@ async fn tree_changed(ctx: &Context<'_>, number: u32) -> Option<String> {
             Err(e) => return Some(format!("{e}, so git cannot be trusted there")),
         }
     }
-    match repo.git.modified_files().await {
+    match git.modified_files().await {
         Ok(files) if files.is_empty() => None,
         Ok(files) => {
             let named: Vec<String> = files.iter().take(3).map(|f| format!("`{f}`")).collect();

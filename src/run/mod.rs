@@ -2,7 +2,8 @@
 //! their confirmed outcomes, the stale check), hands them to [`verdict::decide`] and
 //! assembles the envelope. Writing it anywhere is the caller's business.
 
-mod attempts;
+pub mod attempts;
+mod blame;
 mod report;
 
 use std::path::Path;
@@ -55,7 +56,7 @@ pub async fn run(
 
     let wanted = config.merge_commit.as_deref().or(ci.sha.as_deref());
     // Git and the API may hang on a network; a cancelled run must still write its verdict.
-    let merge = tokio::select! {
+    let mut merge = tokio::select! {
         merge = merge::inspect(&git, api, ci, wanted, &main_branch, &config.remote, progress) => merge,
         request = cancel.changed() => merge::cancelled(wanted, request.signal),
     };
@@ -76,7 +77,7 @@ pub async fn run(
         quiet: config.quiet,
         fence: ci.github_actions,
         quarantine: &quarantine,
-        repo: merge.repo.as_ref(),
+        git: merge.repo.as_ref().map(|r| &r.git),
         guard: guard.as_ref(),
         progress,
     };
@@ -92,7 +93,7 @@ pub async fn run(
         }
     }
     // Before git runs again: nothing the smoke wrote into the repository's configuration.
-    match guard.map(|g| g.restore()) {
+    match guard.as_ref().map(RepoGuard::restore) {
         Some(Ok(changed)) => changed.iter().for_each(|c| progress.warn(c)),
         Some(Err(e)) => progress.warn(&e),
         None => {}
@@ -116,7 +117,7 @@ pub async fn run(
         }
     };
 
-    let facts = Facts {
+    let mut facts = Facts {
         preflight,
         smokes: runs.iter().map(|r| r.fact.clone()).collect(),
         shard_empty: false,
@@ -124,11 +125,22 @@ pub async fn run(
         stale,
         timeout_sec,
         flaky_verdict: config.confirm.flaky_verdict,
+        main_already_red: false,
     };
-    let verdict = verdict::decide(&facts);
+    let mut verdict = verdict::decide(&facts);
+    // A confirmed failure: which merge broke main?
+    let search = blame::search(config, env, &verdict, &runs, &merge, api, &ctx, cancel).await;
+    if let Some(outcome) = &search {
+        merge.culprit = blame::culprit(outcome, &merge, api, &main_branch).await;
+        if outcome.already_red() {
+            facts.main_already_red = true;
+            verdict = verdict::decide(&facts);
+        }
+    }
     let envelope = report::envelope(report::Parts {
         started_at,
         merge,
+        bisection: search.map(|s| s.bisection),
         resolution: &resolution,
         runs: &runs,
         facts: &facts,

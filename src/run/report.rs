@@ -6,8 +6,8 @@ use std::time::SystemTime;
 use super::attempts::{AttemptRecord, SmokeRun};
 use crate::env::CiEnv;
 use crate::envelope::{
-    Attempt, Ci, DecisionBlock, Envelope, FailedTest, FailureSource, Failures, MAX_FAILURES, SCHEMA_VERSION,
-    Smoke, SmokeResult, StaleCheck, Status, Tool,
+    Attempt, Bisection, Ci, DecisionBlock, Envelope, FailedTest, FailureSource, Failures, MAX_FAILURES,
+    SCHEMA_VERSION, Smoke, SmokeResult, StaleCheck, Status, Tool,
 };
 use crate::escalation;
 use crate::facts::{AttemptFact, Facts, SmokeFact, StaleFact};
@@ -19,6 +19,7 @@ use crate::verdict::{self, SmokeVerdict, Verdict};
 pub struct Parts<'a> {
     pub started_at: SystemTime,
     pub merge: Merge,
+    pub bisection: Option<Bisection>,
     pub resolution: &'a Resolution,
     pub runs: &'a [SmokeRun],
     pub facts: &'a Facts,
@@ -90,6 +91,7 @@ pub fn envelope(p: Parts<'_>) -> Envelope {
         flaky: v.flaky,
         failures: v.deciding_smoke.map(|i| smokes[i].failures.clone()).unwrap_or_default(),
         smokes,
+        bisection: p.bisection,
     };
     if let Some((run, sv)) = deciding {
         let kind =

@@ -37,6 +37,7 @@ fn facts(run: Run, dry_run: bool, stale: StaleFact) -> Facts {
         stale,
         timeout_sec: 600,
         flaky_verdict: FlakyVerdict::Pass,
+        main_already_red: false,
     }
 }
 
@@ -172,6 +173,15 @@ fn several_smokes_fail_before_they_time_out_before_they_pass() {
     let v = decide(&f);
     assert_eq!((v.status, v.deciding_smoke, v.flaky), (Pass, Some(0), true));
     assert_eq!(v.reason_codes, vec![PostMergeSmokePass, SmokeFlaky]);
+}
+
+#[test]
+fn a_main_already_red_keeps_the_failure_and_says_so() {
+    let mut f = facts(one(SmokeFact::Exited(1)), false, StaleFact::Fresh);
+    f.main_already_red = true;
+    let v = decide(&f);
+    assert_eq!((v.status, v.exit_code), (Fail, 1));
+    assert_eq!(v.reason_codes, vec![PostMergeSmokeFail, MainAlreadyRed]);
 }
 
 #[test]

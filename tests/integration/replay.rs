@@ -55,6 +55,9 @@ fn replay_fixtures_match_their_snapshots() {
             ".merge_commit" => dynamic_redaction(sha),
             ".main_head" => dynamic_redaction(sha),
             ".escalation.merge_commit" => dynamic_redaction(sha),
+            ".bisection.bad" => dynamic_redaction(sha),
+            ".bisection.good" => dynamic_redaction(sha),
+            ".bisection.first_bad" => dynamic_redaction(sha),
             ".escalation.summary" => dynamic_redaction(move |value, _| {
                 Content::from(value.as_str().unwrap_or_default().replace(&short, "[sha]"))
             }),

@@ -178,6 +178,7 @@ mod tests {
             flaky: false,
             failures: Default::default(),
             smokes: Vec::new(),
+            bisection: None,
         }
     }
 
