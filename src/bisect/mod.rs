@@ -171,10 +171,10 @@ async fn known_good_end(inputs: &Inputs<'_>, chain: &[String]) -> (usize, bool) 
             }
         }
     }
-    if let Some(before) = &inputs.repo.push_before {
-        if let Some(i) = chain.iter().skip(1).position(|c| c == before) {
-            return (i + 1, false);
-        }
+    if let Some(before) = &inputs.repo.push_before
+        && let Some(i) = chain.iter().skip(1).position(|c| c == before)
+    {
+        return (i + 1, false);
     }
     (1, false)
 }
