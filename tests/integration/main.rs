@@ -5,6 +5,7 @@ mod common;
 
 mod actions;
 mod basics;
+mod bisect;
 mod capture;
 mod cli;
 mod config;

@@ -1,0 +1,46 @@
+//! The search for the first bad merge with a token: a green `post-merge-smoke` status on
+//! an older commit of main is the known-good end (not probed again), and the culprit's
+//! details come from the API.
+
+use serde_json::json;
+
+use super::answers::{combined, pull, pull_list};
+use super::fake::FakeGitHub;
+use super::harness::github;
+use crate::bisect::{SMOKE, history, probes, push_event, sha};
+use crate::common::run_envelope;
+
+#[tokio::test]
+async fn a_green_status_bounds_the_search_and_the_api_names_the_culprit() {
+    let gh = FakeGitHub::start().await;
+    let (repo, merged) = history(41..=45, 43);
+    let (s42, s43, s44, s45) = (sha(&merged, 42), sha(&merged, 43), sha(&merged, 44), sha(&merged, 45));
+    gh.get(format!("/repos/o/r/commits/{s45}/pulls"), pull_list(&[])).await;
+    gh.get(format!("/repos/o/r/commits/{s44}/status"), combined(&s44, &[])).await;
+    gh.get(format!("/repos/o/r/commits/{s43}/status"), combined(&s43, &[("post-merge-smoke", "failure")]))
+        .await;
+    gh.get(format!("/repos/o/r/commits/{s42}/status"), combined(&s42, &[("post-merge-smoke", "success")]))
+        .await;
+    let culprit = pull(43, "4343434343434343434343434343434343434343", Some(&s43), "main");
+    gh.get(format!("/repos/o/r/commits/{s43}/pulls"), pull_list(&[culprit])).await;
+
+    // A push whose `before` is far older: the green status is newer, so it wins.
+    let event = push_event(&repo, &sha(&merged, 41));
+    let mut cmd = repo.run();
+    github(&mut cmd, &gh)
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_EVENT_PATH", &event)
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_SHA", repo.head())
+        .args(["--quiet", "--retries", "0", "--command", SMOKE]);
+    let (out, env) = run_envelope(&mut cmd);
+    assert_eq!(out.status.code(), Some(1));
+    let b = &env["bisection"];
+    assert_eq!((b["result"].as_str(), b["first_bad"].as_str()), (Some("found"), Some(s43.as_str())), "{b}");
+    assert!(!probes(&env).contains(&s42), "a commit with a green status is not probed: {b}");
+    assert!(!probes(&env).contains(&sha(&merged, 41)), "nothing older than the green end is: {b}");
+    assert_eq!(env["culprit"]["number"], 43);
+    assert_eq!(env["culprit"]["author"], json!("alice"));
+    assert_eq!(env["culprit"]["confidence"], "confirmed");
+    assert_eq!(env["escalation"]["task_id"], "#43");
+}
