@@ -31,6 +31,7 @@ pub mod progress;
 pub mod random;
 pub mod redact;
 pub mod repo_guard;
+pub mod revert;
 pub mod run;
 pub mod smoke_command;
 pub mod stale;

@@ -8,16 +8,29 @@ use crate::cancel::Cancel;
 use crate::config::PublishConfig;
 use crate::envelope::{Envelope, Notification, ReasonCode, Status};
 use crate::escalation;
-use crate::github_api::commit_status::{self, NewStatus};
+use std::path::Path;
+
+use crate::github_api::commit_status::{self, NewStatus, State};
 use crate::github_api::escalation_issue::{self, Done, Target};
 use crate::github_api::gate::{self, Gate};
 use crate::github_api::{Api, Connection, Settings};
+use crate::merge::Repo;
 use crate::progress::Progress;
+use crate::revert;
 
 pub const CULPRIT: &str = "culprit";
 pub const COMMIT_STATUS: &str = "commit_status";
 pub const ESCALATION_ISSUE: &str = "escalation_issue";
 pub const GATE: &str = "gate";
+pub const REVERT_PR: &str = "revert_pr";
+
+/// What of this machine the steps may use: the repository (a revert is made with git)
+/// and where temporary files go.
+#[derive(Clone, Copy)]
+pub struct Local<'a> {
+    pub repo: Option<&'a Repo>,
+    pub temp: &'a Path,
+}
 
 /// Tells GitHub about `envelope` (a verdict on `branch`) as `config` asks, recording each
 /// step in its `notifications`.
@@ -26,15 +39,20 @@ pub async fn publish(
     branch: &str,
     config: &PublishConfig,
     github: &Connection,
+    local: Local<'_>,
     progress: &Progress,
     cancel: &mut Cancel,
 ) {
     let gh = config;
-    let requested: Vec<&str> =
-        [(gh.commit_status, COMMIT_STATUS), (gh.escalation_issue, ESCALATION_ISSUE), (gh.gate, GATE)]
-            .into_iter()
-            .filter_map(|(on, kind)| on.then_some(kind))
-            .collect();
+    let requested: Vec<&str> = [
+        (gh.commit_status, COMMIT_STATUS),
+        (gh.escalation_issue, ESCALATION_ISSUE),
+        (gh.gate, GATE),
+        (gh.revert_pr, REVERT_PR),
+    ]
+    .into_iter()
+    .filter_map(|(on, kind)| on.then_some(kind))
+    .collect();
     let (settings, api) = match github {
         Ok(connected) => connected,
         // Features asked for by flag say why they did nothing.
@@ -48,7 +66,7 @@ pub async fn publish(
         let why = "skipped: the run was cancelled".to_owned();
         return requested.iter().for_each(|kind| note(envelope, progress, kind, Some(why.clone())));
     }
-    let steps = Steps { api, settings, config, progress, branch };
+    let steps = Steps { api, settings, config, progress, branch, local };
     let signal = tokio::select! {
         () = steps.run(envelope) => None,
         request = cancel.changed() => Some(request.signal),
@@ -64,6 +82,7 @@ struct Steps<'a> {
     config: &'a PublishConfig,
     progress: &'a Progress,
     branch: &'a str,
+    local: Local<'a>,
 }
 
 impl Steps<'_> {
@@ -128,6 +147,48 @@ impl Steps<'_> {
             };
             note(envelope, self.progress, GATE, error);
         }
+        if gh.revert_pr && envelope.bisection.is_some() {
+            let error = self.revert(envelope).await.err();
+            note(envelope, self.progress, REVERT_PR, error);
+        }
+    }
+
+    /// Opens the revert of a confirmed first bad merge; with the gate, marks its head green
+    /// so it can merge into the red main.
+    async fn revert(&self, envelope: &Envelope) -> Result<(), String> {
+        let repo = self.local.repo.ok_or("no revert: there is no repository here to make it in")?;
+        let request = revert::Request {
+            api: self.api,
+            repo,
+            envelope,
+            branch: self.branch,
+            labels: &self.config.issue_labels,
+            max_reverts: self.config.max_reverts,
+            token: &self.settings.token,
+            temp: self.local.temp,
+        };
+        let opened = revert::open(&request).await.map_err(|e| e.to_string())?;
+        self.progress.info(&format!("opened revert pull request #{}", opened.number));
+        if self.config.gate {
+            let gate = Gate {
+                api: self.api,
+                context: &self.config.gate_context,
+                interval: self.settings.write_interval,
+            };
+            let status = NewStatus {
+                state: State::Success,
+                context: &self.config.gate_context,
+                description: "a revert of the first bad merge: it may merge into the red main",
+                target_url: envelope.ci.run_url.as_deref(),
+            };
+            if let gate::Outcome::Failed { error } = gate.set_one(&opened.head, &status, &mut None).await {
+                return Err(format!(
+                    "revert #{} opened, but its gate status was not set: {error}",
+                    opened.number
+                ));
+            }
+        }
+        Ok(())
     }
 
     async fn commit_status(&self, envelope: &Envelope) -> Result<(), String> {

@@ -33,7 +33,10 @@ pub async fn execute(args: RunArgs, env: Environment) -> i32 {
     let api = github.as_ref().ok().map(|(_, api)| api);
     let mut report = run::run(&config, &env, api, &mut cancel, &progress).await;
     let branch = report.main_branch.clone();
-    notify::publish(&mut report.envelope, &branch, &config.publish, &github, &progress, &mut cancel).await;
+    let temp = env.temp_dir();
+    let local = notify::Local { repo: report.repo.as_ref(), temp: &temp };
+    notify::publish(&mut report.envelope, &branch, &config.publish, &github, local, &progress, &mut cancel)
+        .await;
     progress.info(&format!("{}: {}", report.envelope.status.as_str(), report.summary));
     let (envelope, pretty) = match redacted(&report.envelope, &redactor) {
         Ok(redacted) => redacted,

@@ -131,6 +131,11 @@ impl Api {
         &self.policy
     }
 
+    /// The repository's owner.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
     /// `/repos/{owner}/{name}{rest}`.
     pub fn repo_path(&self, rest: &str) -> String {
         format!("/repos/{}/{}{rest}", self.owner, self.name)

@@ -3,7 +3,7 @@
 //! breakage), `branch=` (which branch's recovery closes it) and `event=` (this very run,
 //! so a retried comment is found rather than posted twice).
 
-use crate::envelope::{Culprit, Envelope, Escalation, Status};
+use crate::envelope::{BisectionResult, Culprit, Envelope, Escalation, Status};
 use crate::text::md::{self, code, fence};
 use crate::text::{Limit, one_line, tail, truncate};
 
@@ -164,11 +164,23 @@ pub fn body(envelope: &Envelope, packet: &Escalation, branch: &str) -> String {
 }
 
 pub fn recurrence_comment(envelope: &Envelope, packet: &Escalation) -> String {
-    let mut out = format!(
-        "The post-merge smoke failed again at {}: {}\n\n",
-        code(&envelope.merge_commit),
-        md::text(&packet.summary)
-    );
+    let already_red = envelope.bisection.as_ref().filter(|b| b.result == BisectionResult::AlreadyRed);
+    let mut out = match already_red {
+        Some(b) => {
+            let this = envelope.task_id.as_deref().map(|t| format!("{} (this merge)", md::text(t)));
+            format!(
+                "Main is still red at {}: it failed at {} already, before this merge, so {} is not the cause.\n\n",
+                code(&envelope.merge_commit),
+                code(&b.bad),
+                this.unwrap_or_else(|| "this merge".to_owned())
+            )
+        }
+        None => format!(
+            "The post-merge smoke failed again at {}: {}\n\n",
+            code(&envelope.merge_commit),
+            md::text(&packet.summary)
+        ),
+    };
     if let Some(culprit) = &packet.culprit {
         out.push_str(&format!("- Pull request: {}\n", culprit_line(culprit)));
     }

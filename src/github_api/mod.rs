@@ -14,7 +14,7 @@ pub mod pulls;
 mod retry;
 mod settings;
 
-pub use client::{Api, ApiError};
+pub use client::{Api, ApiError, Repeat};
 pub use pulls::culprit;
 pub use settings::{Settings, encode};
 

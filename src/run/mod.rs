@@ -34,6 +34,8 @@ pub struct Report {
     pub summary: String,
     /// The branch the merge landed on, as the run resolved it.
     pub main_branch: String,
+    /// The repository as recorded before the smoke ran, for a revert.
+    pub repo: Option<crate::merge::Repo>,
 }
 
 /// `api`: the GitHub client, when there is one, for the culprit and the fallbacks.
@@ -137,6 +139,7 @@ pub async fn run(
             verdict = verdict::decide(&facts);
         }
     }
+    let repo = merge.repo.clone();
     let envelope = report::envelope(report::Parts {
         started_at,
         merge,
@@ -150,7 +153,7 @@ pub async fn run(
         main_branch: &main_branch,
         ci,
     });
-    Report { envelope, exit_code: verdict.exit_code, summary: verdict.summary, main_branch }
+    Report { envelope, exit_code: verdict.exit_code, summary: verdict.summary, main_branch, repo }
 }
 
 /// The smokes for this merge, and the merge's preflight, which a broken task file or

@@ -15,4 +15,5 @@ mod flaky_issue;
 mod gate;
 mod gate_mirror;
 mod retries;
+mod revert;
 mod token;

@@ -55,10 +55,15 @@ fn render(env: &Envelope, exit_code: i32, with_output: bool) -> String {
     row("Task / PR", env.task_id.as_deref().map_or_else(|| "none".to_owned(), text));
     if let Some(culprit) = &env.culprit {
         let title = culprit.title.as_deref().map(text).unwrap_or_default();
+        let sure = match culprit.confidence {
+            Some(crate::envelope::Confidence::Confirmed) => " (first bad merge, confirmed)",
+            Some(crate::envelope::Confidence::Suspect) => " (suspected first bad merge)",
+            None => "",
+        };
         let by = culprit.author.as_deref().map(|a| format!(" by {}", text(a))).unwrap_or_default();
         let number = format!("\\#{}", culprit.number);
         let number = culprit.url.as_deref().and_then(|url| link(&number, url)).unwrap_or(number);
-        row("Pull request", format!("{number} {title}{by}"));
+        row("Pull request", format!("{number} {title}{by}{sure}"));
     }
     let main = env.main_head.as_deref().map(code).unwrap_or_else(|| "unknown".to_owned());
     let stale = if env.stale { ", **main moved past the merge commit**" } else { "" };
@@ -80,6 +85,7 @@ fn render(env: &Envelope, exit_code: i32, with_output: bool) -> String {
     tables::smokes(env, &mut md);
     tables::attempts(env, &mut md);
     tables::failing_tests(env, &mut md);
+    tables::bisection(env, &mut md);
 
     for (name, stream) in
         [("stdout", &env.smoke_result.stdout_tail), ("stderr", &env.smoke_result.stderr_tail)]

@@ -110,3 +110,36 @@ fn more(md: &mut String, total: usize) {
     }
     md.push('\n');
 }
+
+/// The search for the first bad merge: what it found, and one row per probe.
+pub fn bisection(env: &Envelope, md: &mut String) {
+    let Some(b) = &env.bisection else { return };
+    let _ = writeln!(md, "#### First bad merge: `{}`\n\n{}\n", wire(&b.result), text(&b.reason));
+    if b.probes.is_empty() {
+        return;
+    }
+    md.push_str("| Commit | Pull request | Result | Attempts | Duration |\n|---|---|---|---|---|\n");
+    for probe in b.probes.iter().take(MAX_ROWS) {
+        let blamed = b.first_bad.as_deref().unwrap_or(&b.bad) == probe.commit;
+        let pr = match (&env.culprit, blamed) {
+            (Some(c), true) => format!("\\#{}", c.number),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {pr} | `{}` | {} | {} |",
+            code(&probe.commit),
+            probe.status.as_str(),
+            probe.attempts,
+            super::duration(probe.duration_ms)
+        );
+    }
+    more(md, b.probes.len());
+}
+
+fn wire(value: &impl serde::Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}

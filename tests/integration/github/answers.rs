@@ -181,3 +181,29 @@ pub fn branch(name: &str, sha: &str) -> Value {
         json!({"name": name, "protected": true, "commit": {"sha": sha}}),
     )
 }
+
+/// The labels of an issue, as `POST /repos/{owner}/{repo}/issues/{number}/labels` answers.
+pub fn labels(names: &[&str]) -> Value {
+    let issue = example(include_str!("../../fixtures/github/issue.json"));
+    let listed = names.iter().enumerate().map(|(i, name)| {
+        with(
+            issue["labels"][0].clone(),
+            json!({"id": 300 + i, "name": name,
+                   "url": format!("https://api.github.example/repos/o/r/labels/{name}")}),
+        )
+    });
+    Value::Array(listed.collect())
+}
+
+/// A pull request as a listing shows it, from branch `head_ref`, created at `created`,
+/// open or closed at `closed`.
+pub fn pull_from(number: u64, head_ref: &str, created: &str, closed: Option<&str>) -> Value {
+    let mut listed = pull_list(&[pull(number, "5555555555555555555555555555555555555555", None, "main")]);
+    let first = &mut listed[0];
+    merge(
+        first,
+        json!({"head": {"ref": head_ref, "label": format!("o:{head_ref}")}, "created_at": created,
+               "closed_at": closed, "state": if closed.is_some() { "closed" } else { "open" }}),
+    );
+    first.clone()
+}

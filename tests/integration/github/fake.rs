@@ -196,6 +196,18 @@ impl FakeGitHub {
         Route::new(self, Mock::given(m::method(verb)).and(m::path(path)), Box::new(respond), false)
     }
 
+    /// `verb` on any path matching `pattern` answers with `answer`; `example` is such a
+    /// path, under which the answer is recorded for the API check.
+    pub fn answer_matching(&self, verb: &str, pattern: &str, example: &str, answer: Answer) -> Route<'_> {
+        let mut mounted = answer.record();
+        mounted["kind"] = json!("answer");
+        mounted["method"] = json!(verb);
+        mounted["path"] = json!(example);
+        self.traffic.write(mounted);
+        let respond = move |_: &Request| answer.clone();
+        Route::new(self, Mock::given(m::method(verb)).and(m::path_regex(pattern)), Box::new(respond), false)
+    }
+
     /// `verb path` answers with what `answer` computes from the request.
     pub fn answer_with(
         &self,
