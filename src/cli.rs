@@ -144,6 +144,11 @@ pub struct ConfirmArgs {
     #[arg(long, env = "POST_MERGE_SMOKE_BISECT_MAX_PROBES", value_name = "N",
           default_value_t = DEFAULT_BISECT_MAX_PROBES, value_parser = clap::value_parser!(u32).range(0..=64))]
     pub bisect_max_probes: u32,
+    /// This run is shard I of N (1-based): sharded smokes run here with SMOKE_SHARD_INDEX
+    /// and SMOKE_SHARD_TOTAL, the others are dealt round robin.
+    #[arg(long, env = "POST_MERGE_SMOKE_SHARD", value_name = "I/N",
+          value_parser = |v: &str| v.parse::<crate::config::Shard>())]
+    pub shard: Option<crate::config::Shard>,
     /// No probe starts once the probes have taken this many seconds in all.
     #[arg(long, env = "POST_MERGE_SMOKE_BISECT_TIMEOUT", value_name = "SECONDS",
           default_value_t = DEFAULT_BISECT_TIMEOUT_SEC, value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SEC))]

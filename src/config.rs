@@ -26,6 +26,33 @@ pub const DEFAULT_MAX_REVERTS: u32 = 2;
 pub enum ConfigError {
     #[error("`{0}` must be a remote name or URL, not empty and not starting with `-`")]
     BadRemote(String),
+    #[error("`{0}` is not a shard: write I/N, with 1 <= I <= N <= 256 (e.g. `2/4`)")]
+    BadShard(String),
+}
+
+/// One shard of a sharded run: `index` of `total`, from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub total: u32,
+}
+
+/// More shards than this is a typo, not a matrix (GitHub allows 256 jobs per matrix).
+pub const MAX_SHARDS: u32 = 256;
+
+impl std::str::FromStr for Shard {
+    type Err = ConfigError;
+
+    fn from_str(value: &str) -> Result<Self, ConfigError> {
+        let bad = || ConfigError::BadShard(value.to_owned());
+        let (index, total) = value.trim().split_once('/').ok_or_else(bad)?;
+        let number = |s: &str| s.trim().parse::<u32>().map_err(|_| bad());
+        let (index, total) = (number(index)?, number(total)?);
+        if index == 0 || index > total || total > MAX_SHARDS {
+            return Err(bad());
+        }
+        Ok(Shard { index, total })
+    }
 }
 
 /// `post-merge-smoke run`.
@@ -49,6 +76,8 @@ pub struct RunConfig {
     pub quiet: bool,
     pub confirm: Confirm,
     pub bisect: BisectConfig,
+    /// This run is one shard of several (`--shard I/N`).
+    pub shard: Option<Shard>,
     /// Also write the envelope here.
     pub output: Option<PathBuf>,
     /// Variables whose values are secrets beyond those found by name.
@@ -173,6 +202,22 @@ pub enum GateTarget {
     /// Mirror main's health onto one pull request or merge queue entry; the event's when
     /// no number is given.
     Mirror { pr_number: Option<u64>, head_sha: Option<String> },
+}
+
+/// `post-merge-smoke aggregate`.
+#[derive(Debug, Clone)]
+pub struct AggregateConfig {
+    /// Where the shards' envelopes are, at any depth.
+    pub envelopes: PathBuf,
+    pub shards: u32,
+    pub output: Option<PathBuf>,
+    pub redact_env: Vec<String>,
+    /// The main branch; the shards' when `None`.
+    pub main_branch: Option<String>,
+    /// Where a revert would be made: a checkout of the merge commit, when there is one.
+    pub workdir: Option<PathBuf>,
+    pub api: ApiConfig,
+    pub publish: PublishConfig,
 }
 
 /// A remote name or URL that git cannot take for an option.

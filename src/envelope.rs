@@ -140,6 +140,28 @@ pub struct Envelope {
     /// The search for the first bad merge, on a confirmed FAIL; null otherwise.
     #[serde(default)]
     pub bisection: Option<Bisection>,
+    /// This run is one shard of several; null otherwise.
+    #[serde(default)]
+    pub shard: Option<ShardRef>,
+    /// An aggregate's shards, in shard order; empty for a single run.
+    #[serde(default)]
+    pub shards: Vec<ShardSummary>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ShardRef {
+    /// From 1.
+    pub index: u32,
+    pub total: u32,
+}
+
+/// One shard as the aggregate saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ShardSummary {
+    pub index: u32,
+    /// The shard's status; `BLOCKED` when it is missing or not an envelope of this run.
+    pub status: Status,
+    pub duration_ms: u64,
 }
 
 /// The first bad merge on main's first-parent chain (contract section 9).

@@ -106,6 +106,7 @@ fn run_config(args: RunArgs, env: &Environment) -> RunConfig {
             },
             junit: args.smoke.confirm.junit.into_iter().filter(|g| !g.trim().is_empty()).collect(),
         },
+        shard: args.smoke.confirm.shard,
         bisect: BisectConfig {
             max_probes: args.smoke.confirm.bisect_max_probes,
             timeout: Duration::from_secs(args.smoke.confirm.bisect_timeout),

@@ -92,6 +92,8 @@ pub fn envelope(p: Parts<'_>) -> Envelope {
         failures: v.deciding_smoke.map(|i| smokes[i].failures.clone()).unwrap_or_default(),
         smokes,
         bisection: p.bisection,
+        shard: None,
+        shards: Vec::new(),
     };
     if let Some((run, sv)) = deciding {
         let kind =

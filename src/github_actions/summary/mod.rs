@@ -185,6 +185,8 @@ mod tests {
             failures: Default::default(),
             smokes: Vec::new(),
             bisection: None,
+            shard: None,
+            shards: Vec::new(),
         }
     }
 
