@@ -8,6 +8,7 @@ mod basics;
 mod capture;
 mod cli;
 mod config;
+mod confirm;
 mod fence;
 mod github;
 mod process;
