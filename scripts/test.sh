@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The integration tests run pytest as a real smoke; it comes from .venv/.
+scripts/python-tools.sh
+
 # The fake GitHub of the integration tests records its traffic here; start from nothing so
 # only this run's traffic is checked.
 traffic="${CARGO_TARGET_DIR:-target}/tmp/api-traffic"

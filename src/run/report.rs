@@ -61,7 +61,7 @@ pub fn envelope(p: Parts<'_>) -> Envelope {
         stale_check,
         main_head: p.main_head,
         dry_run: p.facts.dry_run,
-        duration_ms: p.runs.iter().map(|r| millis(r.duration())).sum(),
+        duration_ms: p.runs.iter().map(run_millis).sum(),
         started_at: humantime::format_rfc3339_millis(p.started_at).to_string(),
         finished_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
         timeout_sec: p.facts.timeout_sec,
@@ -118,7 +118,7 @@ fn smoke_entry(
         source: resolution.source,
         status: sv.status,
         exit_code: exit_code(fact),
-        duration_ms: millis(run.duration()),
+        duration_ms: run_millis(run),
         attempts: run
             .attempts
             .iter()
@@ -187,6 +187,13 @@ fn exit_code(fact: &AttemptFact) -> Option<i32> {
         SmokeFact::Exited(code) => Some(code),
         _ => None,
     }
+}
+
+/// A smoke's time as the sum of its attempts' rounded milliseconds, so the envelope's
+/// `duration_ms` is exactly the sum of the `duration_ms` it lists (rounding the summed
+/// durations instead can be off by one per attempt).
+fn run_millis(run: &SmokeRun) -> u64 {
+    run.attempts.iter().map(|a| millis(a.outcome.duration)).sum()
 }
 
 fn millis(d: std::time::Duration) -> u64 {

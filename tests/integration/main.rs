@@ -9,6 +9,7 @@ mod bisect;
 mod capture;
 mod cli;
 mod config;
+mod confirm;
 mod fence;
 mod github;
 mod process;
