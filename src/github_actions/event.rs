@@ -60,7 +60,7 @@ impl PushEvent {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PayloadError {
-    #[error("`GITHUB_EVENT_PATH` is not set, so the push event payload cannot be read")]
+    #[error("`GITHUB_EVENT_PATH` is not set, so the event payload cannot be read")]
     NotSet,
     #[error("the push event payload cannot be read: {0}")]
     Read(crate::bounded_read::ReadError),
@@ -119,6 +119,51 @@ pub fn read_push_event(path: Option<&Path>) -> Result<PushEvent, PayloadError> {
         forced: raw.forced.unwrap_or(false),
         head_commit: raw.head_commit,
     })
+}
+
+/// A merge queue's `merge_group` event: the commit the queue tests and the branch it
+/// would merge into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeGroupEvent {
+    pub head_sha: String,
+    /// `refs/heads/main`.
+    pub base_ref: String,
+}
+
+impl MergeGroupEvent {
+    /// The branch the queue merges into.
+    pub fn base_branch(&self) -> &str {
+        self.base_ref.strip_prefix("refs/heads/").unwrap_or(&self.base_ref)
+    }
+}
+
+/// Reads the `merge_group` payload at `path`.
+pub fn read_merge_group_event(path: Option<&Path>) -> Result<MergeGroupEvent, PayloadError> {
+    #[derive(Deserialize)]
+    #[serde(expecting = "a merge_group event payload: a JSON object with `merge_group`")]
+    struct Raw {
+        merge_group: Option<RawGroup>,
+    }
+    #[derive(Deserialize)]
+    #[serde(expecting = "`merge_group` as GitHub sends it: an object with `head_sha` and `base_ref`")]
+    struct RawGroup {
+        head_sha: Option<String>,
+        base_ref: Option<String>,
+    }
+    let path = path.ok_or(PayloadError::NotSet)?;
+    let bytes =
+        crate::bounded_read::read(path, crate::bounded_read::EVENT_CAP).map_err(PayloadError::Read)?;
+    let raw: Raw = serde_json::from_slice(&bytes)
+        .map_err(|source| PayloadError::Json { path: path.to_owned(), source })?;
+    let shape = |problem: &str| PayloadError::Shape { path: path.to_owned(), problem: problem.to_owned() };
+    let group = raw.merge_group.ok_or_else(|| shape("has no `merge_group`"))?;
+    let head_sha = group
+        .head_sha
+        .filter(|s| is_object_id(s))
+        .ok_or_else(|| shape("has no commit id in `merge_group.head_sha`"))?;
+    let base_ref =
+        group.base_ref.filter(|r| !r.is_empty()).ok_or_else(|| shape("has no `merge_group.base_ref`"))?;
+    Ok(MergeGroupEvent { head_sha, base_ref })
 }
 
 /// What the event says about this run before anything is checked or started; `None` when

@@ -12,7 +12,10 @@ mod summary;
 
 pub use annotation::annotation;
 pub use baseline::Baseline;
-pub use event::{PayloadError, PushEvent, event_preflight, is_null_sha, read_push_event};
+pub use event::{
+    MergeGroupEvent, PayloadError, PushEvent, event_preflight, is_null_sha, read_merge_group_event,
+    read_push_event,
+};
 pub use outputs::{ENVELOPE_TAIL_BYTES, envelope_output, format_output, step_outputs};
 pub use publish::{Published, Written, publish};
 pub use summary::{SUMMARY_LIMIT, summary};

@@ -23,7 +23,7 @@ use crate::merge::{self, Merge};
 use crate::progress::Progress;
 use crate::repo_guard::RepoGuard;
 use crate::smoke_command::{self, DEFAULT_REGISTRY, Resolution};
-use crate::{stale, verdict};
+use crate::{github_actions, stale, verdict};
 
 /// The envelope and the exit code it calls for.
 #[derive(Debug, Clone)]
@@ -50,18 +50,26 @@ pub async fn run(
     let ci = &env.ci;
     let workdir = config.workdir.clone().unwrap_or_else(|| env.cwd().to_owned());
     let git = Git::new(&workdir, env);
+    // A merge queue's run judges the queue's commit, bound for the queue's base branch.
+    let queue = (ci.event_name.as_deref() == Some("merge_group"))
+        .then(|| github_actions::read_merge_group_event(ci.event_path.as_deref()));
+    let queued = queue.as_ref().and_then(|q| q.as_ref().ok());
     let main_branch = config
         .main_branch
         .clone()
+        .or_else(|| queued.map(|q| q.base_branch().to_owned()))
         .or_else(|| ci.branch().map(str::to_owned))
         .unwrap_or_else(|| "main".to_owned());
 
-    let wanted = config.merge_commit.as_deref().or(ci.sha.as_deref());
+    let wanted = config.merge_commit.as_deref().or(queued.map(|q| q.head_sha.as_str())).or(ci.sha.as_deref());
     // Git and the API may hang on a network; a cancelled run must still write its verdict.
     let mut merge = tokio::select! {
         merge = merge::inspect(&git, api, ci, wanted, &main_branch, &config.remote, progress) => merge,
         request = cancel.changed() => merge::cancelled(wanted, request.signal),
     };
+    if let Some(problem) = queue_problem(queue.as_ref(), ci.sha.as_deref()) {
+        merge.preflight.get_or_insert(Preflight::block(ReasonCode::EventPayloadInvalid, problem));
+    }
     let smoke_dir = config.workdir.clone().or_else(|| merge.toplevel.clone()).unwrap_or(workdir);
     let (resolution, preflight) = choose_command(config, env, &merge, &smoke_dir);
     let timeout_sec = config.timeout_sec.or(resolution.timeout_sec).unwrap_or(DEFAULT_TIMEOUT_SEC);
@@ -83,9 +91,18 @@ pub async fn run(
         guard: guard.as_ref(),
         progress,
     };
+    let dealt = smoke_command::deal(&resolution.smokes, config.shard);
+    let shard_empty = config.shard.is_some() && dealt.is_empty() && !resolution.smokes.is_empty();
     let mut runs = Vec::new();
     if preflight.is_none() {
-        for planned in &resolution.smokes {
+        for planned in &dealt {
+            // A sharded smoke splits its own tests: it is told which shard it is.
+            let mut env = ctx.env.clone();
+            if let Some(shard) = config.shard.filter(|_| planned.sharded) {
+                env.push(("SMOKE_SHARD_INDEX".into(), shard.index.to_string().into()));
+                env.push(("SMOKE_SHARD_TOTAL".into(), shard.total.to_string().into()));
+            }
+            let ctx = attempts::Context { env, ..ctx.clone() };
             let run = attempts::run_smoke(&ctx, planned, cancel).await;
             let cancelled = run.cancelled();
             runs.push(run);
@@ -101,9 +118,14 @@ pub async fn run(
         None => {}
     }
     let cancelled = runs.iter().any(attempts::SmokeRun::cancelled);
-    let (stale, main_head) = if config.skip_stale_check || cancelled || merge.preflight.is_some() {
+    let (stale, main_head) = if config.skip_stale_check
+        || cancelled
+        || merge.preflight.is_some()
+        || queue.is_some()
+    {
         // A cancelled run has seconds left to write its envelope: no network round trip. A run
-        // judged before any smoke (no merge, or not this work tree) has nothing to be stale.
+        // judged before any smoke (no merge, or not this work tree) has nothing to be stale,
+        // and neither has a merge queue's commit, which is not on main yet.
         (StaleFact::Skipped, None)
     } else if let Some(request) = cancel.requested() {
         // Asked to stop just as the smoke ended: its verdict stands, but no green one.
@@ -122,7 +144,7 @@ pub async fn run(
     let mut facts = Facts {
         preflight,
         smokes: runs.iter().map(|r| r.fact.clone()).collect(),
-        shard_empty: false,
+        shard_empty,
         dry_run: config.dry_run,
         stale,
         timeout_sec,
@@ -152,8 +174,26 @@ pub async fn run(
         quarantine: &quarantine,
         main_branch: &main_branch,
         ci,
+        shard: config.shard,
     });
     Report { envelope, exit_code: verdict.exit_code, summary: verdict.summary, main_branch, repo }
+}
+
+/// Why a `merge_group` run cannot be judged: its payload is unreadable, or names another
+/// commit than `GITHUB_SHA`.
+fn queue_problem(
+    queue: Option<&Result<github_actions::MergeGroupEvent, github_actions::PayloadError>>,
+    sha: Option<&str>,
+) -> Option<String> {
+    match queue? {
+        Err(e) => Some(e.to_string()),
+        Ok(q) if sha.is_some_and(|sha| sha != q.head_sha) => Some(format!(
+            "the merge_group payload is for {} but `GITHUB_SHA` is {}; it is not this run's payload",
+            q.head_sha,
+            sha.unwrap_or_default()
+        )),
+        Ok(_) => None,
+    }
 }
 
 /// The smokes for this merge, and the merge's preflight, which a broken task file or

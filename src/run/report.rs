@@ -4,10 +4,11 @@
 use std::time::SystemTime;
 
 use super::attempts::{AttemptRecord, SmokeRun};
+use crate::config::Shard;
 use crate::env::CiEnv;
 use crate::envelope::{
     Attempt, Bisection, Ci, DecisionBlock, Envelope, FailedTest, FailureSource, Failures, MAX_FAILURES,
-    SCHEMA_VERSION, Smoke, SmokeResult, StaleCheck, Status, Tool,
+    SCHEMA_VERSION, ShardRef, Smoke, SmokeResult, StaleCheck, Status, Tool,
 };
 use crate::escalation;
 use crate::facts::{AttemptFact, Facts, SmokeFact, StaleFact};
@@ -28,6 +29,7 @@ pub struct Parts<'a> {
     pub quarantine: &'a Quarantine,
     pub main_branch: &'a str,
     pub ci: &'a CiEnv,
+    pub shard: Option<Shard>,
 }
 
 pub fn envelope(p: Parts<'_>) -> Envelope {
@@ -36,7 +38,7 @@ pub fn envelope(p: Parts<'_>) -> Envelope {
         .runs
         .iter()
         .zip(&v.smokes)
-        .map(|(run, sv)| smoke_entry(run, sv, p.resolution, p.quarantine, p.facts.timeout_sec))
+        .map(|(run, sv)| smoke_entry(run, sv, p.resolution, p.quarantine, p.facts.timeout_sec, p.shard))
         .collect();
     let deciding = v.deciding_smoke.map(|i| (&p.runs[i], &v.smokes[i]));
     let deciding_attempt =
@@ -92,7 +94,7 @@ pub fn envelope(p: Parts<'_>) -> Envelope {
         failures: v.deciding_smoke.map(|i| smokes[i].failures.clone()).unwrap_or_default(),
         smokes,
         bisection: p.bisection,
-        shard: None,
+        shard: p.shard.map(|s| ShardRef { index: s.index, total: s.total }),
         shards: Vec::new(),
     };
     if let Some((run, sv)) = deciding {
@@ -110,6 +112,7 @@ fn smoke_entry(
     resolution: &Resolution,
     quarantine: &Quarantine,
     timeout_sec: u64,
+    shard: Option<Shard>,
 ) -> Smoke {
     let (record, fact) = (&run.attempts[sv.deciding], &run.fact.attempts[sv.deciding]);
     Smoke {
@@ -131,7 +134,7 @@ fn smoke_entry(
         stdout_tail: record.outcome.stdout.clone(),
         stderr_tail: record.outcome.stderr.clone(),
         failure_reason: sv.failure_reason.clone(),
-        shard: None,
+        shard: shard.map(|s| s.index),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Where the smoke command comes from (contract section 4): `--command` or the words after
 //! `--`, then the task file, then the registry, then none. The first that answers wins.
 
+mod deal;
 mod files;
 mod registry;
 mod task_file;
@@ -8,6 +9,7 @@ mod task_file;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+pub use deal::deal;
 pub use files::{MAX_YAML_DEPTH, SmokeConfigError};
 pub use registry::Registry;
 pub use task_file::TaskFile;

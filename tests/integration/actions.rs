@@ -576,7 +576,7 @@ fn a_missing_payload_is_blocked() {
     assert_eq!(out.status.code(), Some(4));
     assert_eq!(
         env["smoke_result"]["failure_reason"],
-        "`GITHUB_EVENT_PATH` is not set, so the push event payload cannot be read"
+        "`GITHUB_EVENT_PATH` is not set, so the event payload cannot be read"
     );
 }
 
