@@ -44,6 +44,8 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Set the `main-health` status on open pull requests from a verdict (the tree gate).
     Gate(Box<GateArgs>),
+    /// One verdict from the envelopes of a sharded run's shards, then publish it as `run` does.
+    Aggregate(Box<AggregateArgs>),
     /// Print the JSON Schema of the envelope.
     Schema,
 }
@@ -233,6 +235,28 @@ pub struct ApiArgs {
     /// Least time between two gate writes, in milliseconds (GitHub allows about 80 a minute).
     #[arg(long, env = "POST_MERGE_SMOKE_GATE_WRITE_INTERVAL_MS", hide = true, default_value_t = 750)]
     pub gate_write_interval_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct AggregateArgs {
+    /// The folder holding the shards' envelopes (`*.json` at any depth).
+    #[arg(long, env = "POST_MERGE_SMOKE_ENVELOPES", value_name = "DIR")]
+    pub envelopes: PathBuf,
+    /// How many shards the run had: each must have left its envelope.
+    #[arg(long, env = "POST_MERGE_SMOKE_SHARDS", value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=crate::config::MAX_SHARDS as i64))]
+    pub shards: u32,
+    /// The main branch [default: the shards', else from $GITHUB_REF, else `main`].
+    #[arg(long, env = "POST_MERGE_SMOKE_MAIN_BRANCH", value_name = "NAME")]
+    pub main_branch: Option<String>,
+    /// A checkout of the merge commit, where a revert can be made [default: the current
+    /// directory's, when it is one].
+    #[arg(long, env = "POST_MERGE_SMOKE_WORKDIR", value_name = "DIR")]
+    pub workdir: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub github: GithubArgs,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@
 //! [`facts`] to [`verdict::decide`]; [`run`] assembles the [`envelope`], and the commands
 //! write it, through [`github_actions`] and [`notify`] where they apply.
 
+pub mod aggregate;
 pub mod bisect;
 pub mod bounded_read;
 pub mod cancel;

@@ -127,7 +127,7 @@ pub async fn inspect(
 
 /// The URL `remote` names now: a configured remote's, or `remote` itself when it is a URL
 /// or a path (a relative path is taken from the top level of the work tree).
-async fn remote_url(git: &Git, remote: &str, toplevel: &Path) -> Result<String, String> {
+pub async fn remote_url(git: &Git, remote: &str, toplevel: &Path) -> Result<String, String> {
     if let Ok(url) = git.remote_url(remote).await {
         return Ok(absolute(&url, toplevel));
     }

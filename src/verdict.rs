@@ -291,5 +291,9 @@ pub fn signal_name(sig: i32) -> String {
         .unwrap_or_else(|_| format!("signal {sig}"))
 }
 
+mod shards;
+
+pub use shards::{ShardFact, ShardsVerdict, decide_shards};
+
 #[cfg(test)]
 mod tests;

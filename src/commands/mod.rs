@@ -2,9 +2,11 @@
 //! structs. Each turns its arguments into the library's plain configuration, calls the
 //! library, and writes what the user sees; the exit code is its answer.
 
+mod aggregate;
 mod gate;
 mod run;
 mod schema;
+mod write;
 
 use std::io::Write;
 
@@ -20,6 +22,7 @@ pub fn execute(command: Command, env: Environment) -> i32 {
         Command::Schema => schema::execute(),
         Command::Run(args) => block_on(run::execute(*args, env)),
         Command::Gate(args) => block_on(gate::execute(*args, env)),
+        Command::Aggregate(args) => block_on(aggregate::execute(*args, env)),
     }
 }
 

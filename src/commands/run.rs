@@ -4,16 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
-
 use crate::cancel::Cancel;
-use crate::cli::RunArgs;
+use crate::cli::{GithubArgs, RunArgs};
 use crate::config::{BisectConfig, Confirm, FlakyVerdict, PublishConfig, RunConfig, SmokeSpec};
 use crate::env::Environment;
-use crate::envelope::Envelope;
 use crate::progress::Progress;
 use crate::redact::Redactor;
-use crate::{exec, exit_codes, github_actions, github_api, notify, output, run};
+use crate::{exec, github_actions, github_api, notify, run};
 
 pub async fn execute(args: RunArgs, env: Environment) -> i32 {
     let config = run_config(args, &env);
@@ -38,43 +35,8 @@ pub async fn execute(args: RunArgs, env: Environment) -> i32 {
     let local = notify::Local { repo: report.repo.as_ref(), temp: &temp };
     notify::publish(&mut report.envelope, &branch, &publish, &github, local, &progress, &mut cancel).await;
     progress.info(&format!("{}: {}", report.envelope.status.as_str(), report.summary));
-    let (envelope, pretty) = match redacted(&report.envelope, &redactor) {
-        Ok(redacted) => redacted,
-        Err(e) => {
-            progress.error(&format!("{e:#}"));
-            return exit_codes::INTERNAL;
-        }
-    };
-    // The file first: if stdout is closed, the file still holds the verdict.
-    let file = config.output.as_deref().map(|path| {
-        output::write_atomic(path, &pretty)
-            .with_context(|| format!("writing the envelope to `{}`", path.display()))
-            .map(|()| path)
-    });
-    let stdout = super::print_document(&pretty, &progress).context("writing the envelope to stdout");
-    let file_written = file.as_ref().and_then(|f| f.as_ref().ok().copied());
-    let mut exit_code = report.exit_code;
-    let published = env.ci.github_actions.then(|| {
-        // What the smoke wrote into the runner's files goes before ours are written. If
-        // that fails, they may hold outputs the smoke forged: the step must not pass.
-        if !baseline.restore(&progress) && matches!(exit_code, exit_codes::OK | exit_codes::STALE) {
-            progress.error("the runner's files could not be put back; failing closed");
-            exit_code = exit_codes::BLOCKED;
-        }
-        let written = github_actions::Written { envelope: &envelope, pretty: &pretty, file: file_written };
-        github_actions::publish(&env, &written, exit_code, &progress)
-    });
-
-    // Exit 70 only when the verdict reached no place at all (contract section 2); a closed
-    // stdout or a bad `--output` otherwise costs a warning, and the verdict's exit code stands.
-    let written = stdout.is_ok() || file_written.is_some() || published.is_some_and(|p| p.envelope_written());
-    let failures = file.and_then(Result::err).into_iter().chain(stdout.err());
-    if written {
-        failures.for_each(|e| progress.warn(&format!("{e:#}")));
-        return exit_code;
-    }
-    failures.for_each(|e| progress.error(&format!("{e:#}")));
-    exit_codes::INTERNAL
+    let output = config.output.as_deref();
+    super::write::verdict(&report.envelope, report.exit_code, output, &env, baseline, &redactor, &progress)
 }
 
 /// What this run may tell GitHub: a shard tells nothing (its aggregate does), and a merge
@@ -139,25 +101,21 @@ fn run_config(args: RunArgs, env: &Environment) -> RunConfig {
         },
         output: args.output.output,
         redact_env: args.output.redact.redact_env,
-        api: super::gate::api_config(gh.api, env),
-        publish: PublishConfig {
-            commit_status: gh.commit_status,
-            status_context: gh.status_context,
-            escalation_issue: gh.escalation_issue,
-            issue_labels: gh.issue_labels,
-            gate: gh.gate,
-            gate_context: gh.gate_context,
-            revert_pr: gh.revert_pr,
-            max_reverts: gh.max_reverts,
-        },
+        api: super::gate::api_config(gh.api.clone(), env),
+        publish: publish_config(gh),
     }
 }
 
-/// The envelope with every secret masked: as the typed value the Actions outputs are made
-/// from, and as the JSON document that is printed and written. Masking leaves the
-/// envelope's own words alone, so reading it back cannot fail on a secret.
-fn redacted(envelope: &Envelope, redactor: &Redactor) -> anyhow::Result<(Envelope, Vec<u8>)> {
-    let pretty = super::json_document(envelope, redactor).context("serialising the envelope")?;
-    let envelope = serde_json::from_slice(&pretty).context("reading back the redacted envelope")?;
-    Ok((envelope, pretty))
+/// What the GitHub flags ask to publish, for `run` and `aggregate`.
+pub fn publish_config(gh: GithubArgs) -> PublishConfig {
+    PublishConfig {
+        commit_status: gh.commit_status,
+        status_context: gh.status_context,
+        escalation_issue: gh.escalation_issue,
+        issue_labels: gh.issue_labels,
+        gate: gh.gate,
+        gate_context: gh.gate_context,
+        revert_pr: gh.revert_pr,
+        max_reverts: gh.max_reverts,
+    }
 }

@@ -6,6 +6,7 @@ mod answers;
 mod fake;
 mod harness;
 
+mod aggregate;
 mod bisect_status;
 mod commit_status;
 mod culprit;

@@ -14,4 +14,5 @@ mod fence;
 mod github;
 mod process;
 mod replay;
+mod shards;
 mod worktree;
