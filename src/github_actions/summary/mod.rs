@@ -82,6 +82,7 @@ fn render(env: &Envelope, exit_code: i32, with_output: bool) -> String {
         row("Run", url(run_url));
     }
     md.push('\n');
+    tables::shards(env, &mut md);
     tables::smokes(env, &mut md);
     tables::attempts(env, &mut md);
     tables::failing_tests(env, &mut md);

@@ -35,6 +35,26 @@ pub fn smokes(env: &Envelope, md: &mut String) {
     more(md, env.smokes.len());
 }
 
+/// One row per shard, for an aggregate.
+pub fn shards(env: &Envelope, md: &mut String) {
+    if env.shards.is_empty() {
+        return;
+    }
+    md.push_str("#### Shards\n\n| Shard | Status | Duration |\n|---|---|---|\n");
+    for shard in env.shards.iter().take(MAX_ROWS) {
+        let missing = if shard.duration_ms == 0 && shard.status == Status::Blocked { " (no envelope)" } else { "" };
+        let _ = writeln!(
+            md,
+            "| {} of {} | `{}`{missing} | {} |",
+            shard.index,
+            env.shards.len(),
+            shard.status.as_str(),
+            super::duration(shard.duration_ms)
+        );
+    }
+    more(md, env.shards.len());
+}
+
 /// One row per attempt, when a failure was run again.
 pub fn attempts(env: &Envelope, md: &mut String) {
     if env.attempts.len() < 2 {
