@@ -88,19 +88,12 @@ pub fn decide(facts: &Facts) -> Verdict {
         }
     }
 
-    let allow_continuation = matches!(status, Status::Pass | Status::Skipped) && !stale;
-    let exit_code = match status {
-        Status::Pass | Status::Skipped if stale => exit_codes::STALE,
-        Status::Pass | Status::Skipped => exit_codes::OK,
-        Status::Fail => exit_codes::FAIL,
-        Status::Timeout => exit_codes::TIMEOUT,
-        Status::Blocked => exit_codes::BLOCKED,
-    };
+    let (allow_continuation, decision, exit_code) = consequences(status, stale);
     Verdict {
         status,
         allow_continuation,
         stale,
-        decision: if allow_continuation { Decision::AllowContinuation } else { Decision::Halt },
+        decision,
         reason_codes,
         exit_code,
         passed,
@@ -110,6 +103,22 @@ pub fn decide(facts: &Facts) -> Verdict {
         deciding_smoke,
         flaky,
     }
+}
+
+/// What a status means (contract section 2): whether merges may continue, the decision,
+/// and the exit code. Stale never changes the status; it holds merges and turns a green
+/// exit into 5.
+pub fn consequences(status: Status, stale: bool) -> (bool, Decision, i32) {
+    let allow_continuation = matches!(status, Status::Pass | Status::Skipped) && !stale;
+    let exit_code = match status {
+        Status::Pass | Status::Skipped if stale => exit_codes::STALE,
+        Status::Pass | Status::Skipped => exit_codes::OK,
+        Status::Fail => exit_codes::FAIL,
+        Status::Timeout => exit_codes::TIMEOUT,
+        Status::Blocked => exit_codes::BLOCKED,
+    };
+    let decision = if allow_continuation { Decision::AllowContinuation } else { Decision::Halt };
+    (allow_continuation, decision, exit_code)
 }
 
 /// The status, the reason codes and the reason, before the stale check has its say, and

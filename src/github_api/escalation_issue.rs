@@ -58,27 +58,13 @@ pub struct Target<'a> {
 
 /// Opens the issue for `packet`, or comments on the open one with its fingerprint.
 pub async fn escalate(t: &Target<'_>, envelope: &Envelope, packet: &Escalation) -> Result<Done, ApiError> {
-    let marker = issue_text::fingerprint_marker(&packet.fingerprint);
-    let title = issue_text::title(packet, t.branch, envelope);
-    let body = json!({
-        "title": t.redactor.str(&title),
-        "body": t.redactor.str(&issue_text::body(envelope, packet, t.branch)),
-        "labels": t.labels,
-    });
-    let find = async || Ok(open_issues(t).await?.into_iter().find(|i| i.has(&marker)));
-    let create = async || t.api.post::<Issue>(&t.api.repo_path("/issues"), &body, Repeat::Once).await;
-    match create_once(t.api.policy().max_attempts, t.api.policy().base_delay, find, create).await? {
-        Outcome::Created(issue) => Ok(Done::Opened(issue.number)),
-        Outcome::Found(issue) if issue.has(&issue_text::event_marker(envelope)) => {
-            // Our own create landed although its answer was lost: nothing to add.
-            Ok(Done::Opened(issue.number))
-        }
-        Outcome::Found(issue) => {
-            let text = issue_text::recurrence_comment(envelope, packet);
-            comment_once(t, issue.number, envelope, &text).await?;
-            Ok(Done::Commented(issue.number))
-        }
-    }
+    let issue = NewIssue {
+        fingerprint: &packet.fingerprint,
+        title: issue_text::title(packet, t.branch, envelope),
+        body: issue_text::body(envelope, packet, t.branch),
+        labels: t.labels.to_vec(),
+    };
+    open_or_comment(t, envelope, &issue, || issue_text::recurrence_comment(envelope, packet)).await
 }
 
 /// Opens the issue about flaky tests (labelled `flaky` too), or comments on the open one
@@ -89,24 +75,48 @@ pub async fn flaky(
     fingerprint: &str,
     tests: &[String],
 ) -> Result<Done, ApiError> {
-    let marker = issue_text::fingerprint_marker(fingerprint);
     let mut labels = t.labels.to_vec();
     labels.push(FLAKY_LABEL.to_owned());
+    let issue = NewIssue {
+        fingerprint,
+        title: issue_text::flaky_title(envelope, t.branch, tests),
+        body: issue_text::flaky_body(envelope, t.branch, fingerprint, tests),
+        labels,
+    };
+    open_or_comment(t, envelope, &issue, || issue_text::flaky_comment(envelope, tests)).await
+}
+
+struct NewIssue<'a> {
+    fingerprint: &'a str,
+    title: String,
+    body: String,
+    labels: Vec<String>,
+}
+
+/// Opens `issue`, or comments on the open one with its fingerprint.
+async fn open_or_comment(
+    t: &Target<'_>,
+    envelope: &Envelope,
+    issue: &NewIssue<'_>,
+    comment: impl FnOnce() -> String,
+) -> Result<Done, ApiError> {
+    let marker = issue_text::fingerprint_marker(issue.fingerprint);
     let body = json!({
-        "title": t.redactor.str(&issue_text::flaky_title(envelope, t.branch, tests)),
-        "body": t.redactor.str(&issue_text::flaky_body(envelope, t.branch, fingerprint, tests)),
-        "labels": labels,
+        "title": t.redactor.str(&issue.title),
+        "body": t.redactor.str(&issue.body),
+        "labels": issue.labels,
     });
     let find = async || Ok(open_issues(t).await?.into_iter().find(|i| i.has(&marker)));
     let create = async || t.api.post::<Issue>(&t.api.repo_path("/issues"), &body, Repeat::Once).await;
     match create_once(t.api.policy().max_attempts, t.api.policy().base_delay, find, create).await? {
-        Outcome::Created(issue) => Ok(Done::Opened(issue.number)),
-        Outcome::Found(issue) if issue.has(&issue_text::event_marker(envelope)) => {
-            Ok(Done::Opened(issue.number))
+        Outcome::Created(found) => Ok(Done::Opened(found.number)),
+        Outcome::Found(found) if found.has(&issue_text::event_marker(envelope)) => {
+            // Our own create landed although its answer was lost: nothing to add.
+            Ok(Done::Opened(found.number))
         }
-        Outcome::Found(issue) => {
-            comment_once(t, issue.number, envelope, &issue_text::flaky_comment(envelope, tests)).await?;
-            Ok(Done::Commented(issue.number))
+        Outcome::Found(found) => {
+            comment_once(t, found.number, envelope, &comment()).await?;
+            Ok(Done::Commented(found.number))
         }
     }
 }

@@ -3,7 +3,6 @@
 //! counting as BLOCKED, so the aggregate can never be green on missing evidence.
 
 use crate::envelope::{Decision, ReasonCode, Status};
-use crate::exit_codes;
 
 /// What the aggregate found for one shard index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,14 +92,7 @@ pub fn decide_shards(shards: &[ShardFact], others: &[String]) -> ShardsVerdict {
     }
 
     let stale = shards.iter().any(|s| matches!(s, ShardFact::Present { stale: true, .. }));
-    let allow_continuation = matches!(status, Status::Pass | Status::Skipped) && !stale;
-    let exit_code = match status {
-        Status::Pass | Status::Skipped if stale => exit_codes::STALE,
-        Status::Pass | Status::Skipped => exit_codes::OK,
-        Status::Fail => exit_codes::FAIL,
-        Status::Timeout => exit_codes::TIMEOUT,
-        Status::Blocked => exit_codes::BLOCKED,
-    };
+    let (allow_continuation, decision, exit_code) = super::consequences(status, stale);
     let mut problems = Vec::new();
     if !missing.is_empty() {
         problems.push(format!("no envelope for shard {} of {}", missing.join(", "), shards.len()));
@@ -110,7 +102,7 @@ pub fn decide_shards(shards: &[ShardFact], others: &[String]) -> ShardsVerdict {
         status,
         allow_continuation,
         stale,
-        decision: if allow_continuation { Decision::AllowContinuation } else { Decision::Halt },
+        decision,
         reason_codes,
         exit_code,
         deciding: deciding.filter(|i| matches!(shards[*i], ShardFact::Present { .. })),
