@@ -109,7 +109,7 @@ pub async fn run(
         return outcome(ending, &stdout_cap, &stderr_cap, false);
     };
     let path = spec.env.iter().find(|(name, _)| name == "PATH").map(|(_, value)| value.as_os_str());
-    if let Some(why) = launch::cannot_start(program, path) {
+    if let Some(why) = launch::cannot_start(program, &spec.workdir, path) {
         return outcome(Ending::SpawnFailed(why), &stdout_cap, &stderr_cap, false);
     }
     let argv = match &spec.launcher {

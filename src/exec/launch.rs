@@ -49,14 +49,16 @@ fn fail(message: &str) -> ! {
     std::process::exit(CANNOT_EXECUTE);
 }
 
-/// Why `program` cannot be started with `PATH` = `path`, found before anything is
-/// spawned: a missing or non-executable program is a spawn failure, not an exit code.
-pub fn cannot_start(program: &OsString, path: Option<&std::ffi::OsStr>) -> Option<String> {
+/// Why `program` cannot be started in `dir` with `PATH` = `path`, found before anything
+/// is spawned: a missing or non-executable program is a spawn failure, not an exit code.
+pub fn cannot_start(program: &OsString, dir: &Path, path: Option<&std::ffi::OsStr>) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;
     let executable =
         |p: &Path| p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
-    let as_path = Path::new(program);
-    let found = if as_path.components().count() > 1 || program.to_string_lossy().contains('/') {
+    // A relative path is the smoke's, from its own working directory.
+    let resolved = dir.join(program);
+    let as_path = resolved.as_path();
+    let found = if program.to_string_lossy().contains('/') {
         executable(as_path)
     } else {
         let dirs: Vec<PathBuf> = path.map(|p| std::env::split_paths(p).collect()).unwrap_or_default();

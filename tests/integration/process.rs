@@ -237,3 +237,18 @@ fn a_cancel_while_the_remote_hangs_still_writes_the_envelope_in_time() {
     assert_eq!(env["smoke_result"]["passed"], true);
     assert_eq!(env["stale_check"], "unavailable");
 }
+
+#[test]
+fn a_relative_program_is_found_from_the_smoke_s_working_directory() {
+    let repo = Repo::new("init");
+    std::fs::write(repo.dir.join("smoke.sh"), "#!/bin/sh\necho from-the-top\n").unwrap();
+    std::fs::set_permissions(repo.dir.join("smoke.sh"), std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .unwrap();
+    let sub = repo.dir.join("deep/er");
+    std::fs::create_dir_all(&sub).unwrap();
+    // Started from a subfolder: the smoke runs at the top level, and so does `./smoke.sh`.
+    let (_, env) =
+        run_envelope(repo.run().current_dir(&sub).args(["--skip-stale-check", "--", "./smoke.sh"]));
+    assert_eq!(env["status"], "PASS", "{env}");
+    assert_eq!(env["smoke_result"]["stdout_tail"], "from-the-top\n");
+}
