@@ -123,6 +123,9 @@ impl Git {
         let mut command = self.command(Some(&self.dir));
         if let Some(dirs) = &self.pinned {
             command.arg("--git-dir").arg(&dirs.git_dir).arg("--work-tree").arg(&dirs.toplevel);
+            // Not `$GIT_DIR/commondir`, which the smoke can rewrite to point at a copy with
+            // its own configuration.
+            command.env("GIT_COMMON_DIR", &dirs.common_dir);
         }
         run(command, args).await
     }
