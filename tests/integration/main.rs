@@ -10,6 +10,7 @@ mod cli;
 mod config;
 mod fence;
 mod github;
+mod hostile;
 mod process;
 mod replay;
 mod worktree;
