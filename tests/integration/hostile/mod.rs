@@ -7,3 +7,4 @@
 mod support;
 
 mod runner_files;
+mod git_config;
