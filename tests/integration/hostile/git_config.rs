@@ -48,7 +48,12 @@ const REHASH_AND_FAIL: &str = "echo '* filter=x' > .gitattributes; sleep 0.05; t
 
 /// Asserts the smoke ran twice (the tree check found it unchanged), nothing planted ran,
 /// and `.git/config` holds its bytes from before the smoke.
-fn assert_retried_and_clean(p: &Planted, config_before: &[u8], out: &std::process::Output, env: &serde_json::Value) {
+fn assert_retried_and_clean(
+    p: &Planted,
+    config_before: &[u8],
+    out: &std::process::Output,
+    env: &serde_json::Value,
+) {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(out));
     assert_eq!(env["status"], "FAIL");
     assert_eq!(env["attempts"].as_array().map(Vec::len), Some(2), "{}", env["smoke_result"]);
@@ -146,8 +151,11 @@ echo '{copy}' > .git/commondir
 fn a_filter_appended_to_a_file_the_config_includes_never_runs() {
     let p = Planted::new();
     let credentials = p.repo.tmp.path().join("git-credentials-4b1c.config");
-    std::fs::write(&credentials, "[http \"https://github.com/\"]\n\textraheader = AUTHORIZATION: basic eA==\n")
-        .expect("write");
+    std::fs::write(
+        &credentials,
+        "[http \"https://github.com/\"]\n\textraheader = AUTHORIZATION: basic eA==\n",
+    )
+    .expect("write");
     let git_dir = p.repo.dir.join(".git");
     git(
         &p.repo.dir,

@@ -6,5 +6,6 @@
 
 mod support;
 
-mod runner_files;
 mod git_config;
+mod planted_programs;
+mod runner_files;

@@ -103,7 +103,8 @@ fn a_deleted_output_file_comes_back_with_the_earlier_steps_outputs() {
 #[test]
 fn a_runner_file_linked_to_dev_zero_costs_seconds_and_no_memory() {
     let (repo, step) = repo_and_step();
-    let smoke = format!("{FIND}rm \"$env\"; ln -s /dev/zero \"$env\"; rm \"$path\"; ln -s /dev/zero \"$path\"");
+    let smoke =
+        format!("{FIND}rm \"$env\"; ln -s /dev/zero \"$env\"; rm \"$path\"; ln -s /dev/zero \"$path\"");
     let mut cmd = step.command(&repo);
     cmd.args(["--command", &smoke]);
     // Reading either link whole would need far more than this.
@@ -135,11 +136,9 @@ exit 0"#
     assert!(took < Duration::from_secs(10), "took {took:?}");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(env["status"], "PASS");
-    for (file, earlier) in [
-        (&step.env, "EARLIER=kept\n"),
-        (&step.path, "/opt/earlier/bin\n"),
-        (&step.state, "earlier=kept\n"),
-    ] {
+    for (file, earlier) in
+        [(&step.env, "EARLIER=kept\n"), (&step.path, "/opt/earlier/bin\n"), (&step.state, "earlier=kept\n")]
+    {
         assert_regular(file);
         assert_eq!(std::fs::read_to_string(file).expect("read"), earlier, "{}", file.display());
         assert_eq!(mode(file), 0o644);
@@ -182,7 +181,8 @@ fn runner_files_that_cannot_be_put_back_fail_the_run_closed() {
     repo.commit_file("later.txt", "later\n", "A later merge");
     git_any_owner(&repo.dir, &["push", "-q", "origin", "main"]);
     git_any_owner(&repo.dir, &["reset", "-q", "--hard", &before]);
-    let smoke = format!("{FIND}printf '{FORGED}' >> \"$out\"; chmod 0444 \"$out\"; chmod 0555 \"$d\"; exit 0");
+    let smoke =
+        format!("{FIND}printf '{FORGED}' >> \"$out\"; chmod 0444 \"$out\"; chmod 0555 \"$d\"; exit 0");
     let mut cmd = step.command(&repo);
     cmd.args(["--command", &smoke]);
     let Some(uid) = unprivileged(&mut cmd, repo.tmp.path()) else { return };

@@ -248,7 +248,8 @@ pub fn git_any_owner(dir: &Path, args: &[&str]) -> String {
 
 /// A marker unique to one test, for file names and process command lines.
 pub fn marker(name: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     format!("pms-hostile-{name}-{}-{nanos}", std::process::id())
 }
 
