@@ -9,3 +9,4 @@ mod support;
 mod git_config;
 mod planted_programs;
 mod runner_files;
+mod proc_access;
