@@ -7,6 +7,7 @@
 mod support;
 
 mod git_config;
+mod hangs;
 mod planted_programs;
-mod runner_files;
 mod proc_access;
+mod runner_files;
