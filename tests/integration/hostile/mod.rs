@@ -8,6 +8,7 @@ mod support;
 
 mod git_config;
 mod hangs;
+mod lifetime;
 mod planted_programs;
 mod proc_access;
 mod runner_files;

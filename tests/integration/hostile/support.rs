@@ -283,8 +283,17 @@ pub fn left_after(marker: &str, within: Duration) -> Vec<i32> {
     loop {
         let left = processes_with(marker);
         if left.is_empty() || Instant::now() >= deadline {
-            for pid in &left {
-                let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(*pid), nix::sys::signal::SIGKILL);
+            // A tree that keeps forking needs a few rounds.
+            for _ in 0..50 {
+                let now = processes_with(marker);
+                if now.is_empty() {
+                    break;
+                }
+                for pid in now {
+                    let _ =
+                        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::SIGKILL);
+                }
+                std::thread::sleep(Duration::from_millis(10));
             }
             return left;
         }
