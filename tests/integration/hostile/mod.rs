@@ -12,3 +12,4 @@ mod lifetime;
 mod planted_programs;
 mod proc_access;
 mod runner_files;
+mod secrets;
