@@ -13,3 +13,4 @@ mod planted_programs;
 mod proc_access;
 mod runner_files;
 mod secrets;
+mod workflow_commands;
