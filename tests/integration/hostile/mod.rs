@@ -11,6 +11,7 @@ mod hangs;
 mod lifetime;
 mod planted_programs;
 mod proc_access;
+mod retry_tree;
 mod runner_files;
 mod secrets;
 mod workflow_commands;
