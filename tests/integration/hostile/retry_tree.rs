@@ -69,3 +69,17 @@ fn a_retry_never_runs_after_the_smoke_moved_head() {
         "echo sabotage >> README.md; git -c user.name=x -c user.email=x@x commit -qam moved",
     );
 }
+
+/// Without a git folder the tool cannot put its configuration back, so it trusts no git
+/// there: no retry. The stale check still asks the remote recorded before the smoke.
+#[test]
+fn a_retry_never_runs_after_the_smoke_removed_the_git_folder() {
+    let repo = Repo::with_origin("init");
+    let (out, env) =
+        run_envelope(repo.run().args(["--retries", "2", "--command", &smoke(&repo, "rm -rf .git")]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(env["attempts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(env["stale_check"], "checked");
+    let reason = env["smoke_result"]["failure_reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("not retried") && reason.contains("git cannot be trusted there"), "{reason}");
+}

@@ -194,3 +194,26 @@ fn runner_files_that_cannot_be_put_back_fail_the_run_closed() {
     assert_eq!(env["stale"], true);
     assert!(err.contains("could not be put back; failing closed"), "{err}");
 }
+
+/// The smoke knows where `--output` goes and puts a link there to a file of the user's
+/// (a shell profile): the envelope must replace the link, not be written through it.
+#[test]
+fn an_output_path_swapped_for_a_link_is_replaced_not_written_through() {
+    let (repo, step) = repo_and_step();
+    let victim = repo.tmp.path().join("victim-profile");
+    std::fs::write(&victim, "export PATH=/usr/bin\n").expect("write");
+    let output = repo.tmp.path().join("out/envelope.json");
+    let smoke = format!(
+        "mkdir -p '{dir}'; ln -s '{victim}' '{output}'; exit 1",
+        dir = output.parent().expect("parent").display(),
+        victim = victim.display(),
+        output = output.display()
+    );
+    let (out, env, _) =
+        run_timed(step.command(&repo).arg("--output").arg(&output).args(["--command", &smoke]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&victim).expect("read"), "export PATH=/usr/bin\n");
+    assert_regular(&output);
+    assert_eq!(crate::common::envelope_file(&output), env);
+    assert_eq!(step.outputs()["envelope-path"], output.display().to_string());
+}
