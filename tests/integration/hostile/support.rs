@@ -209,6 +209,7 @@ pub fn with_memory_limit(cmd: &Command, mib: u64) -> Command {
 /// and everything under `tmp` are handed to `nobody`; as anyone else, nothing changes.
 /// `None` (after saying why on stderr) when neither is possible: the caller skips.
 #[must_use]
+#[allow(clippy::print_stderr, reason = "a skipped test says so where the test output shows it")]
 pub fn unprivileged(cmd: &mut Command, tmp: &Path) -> Option<u32> {
     let uid = effective_uid();
     if uid != 0 {
