@@ -93,6 +93,8 @@ impl Step {
     /// The step's outputs as the runner would set them; panics where the runner would fail
     /// the step on a malformed file.
     pub fn outputs(&self) -> BTreeMap<String, String> {
+        // A FIFO left in its place would block this read for ever.
+        assert_regular(&self.output);
         let text = std::fs::read_to_string(&self.output).expect("GITHUB_OUTPUT readable");
         runner_parse(&text)
             .unwrap_or_else(|e| panic!("the runner rejects GITHUB_OUTPUT ({e}):\n{text}"))
