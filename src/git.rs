@@ -54,6 +54,10 @@ const OVERRIDES: [&str; 8] = [
     "core.askPass=",
 ];
 
+/// `git` as `PATH` found it when the first [`Git`] was made, before the smoke ran: a `git`
+/// the smoke plants later in a folder on `PATH` (`~/.local/bin`) is never run.
+static GIT_PROGRAM: std::sync::OnceLock<OsString> = std::sync::OnceLock::new();
+
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
     #[error("could not run git: {0}")]
@@ -89,6 +93,8 @@ pub struct Git {
 
 impl Git {
     pub fn new(dir: impl Into<PathBuf>, env: &Environment) -> Self {
+        GIT_PROGRAM
+            .get_or_init(|| env.find_program("git").map_or_else(|| "git".into(), PathBuf::into_os_string));
         let env = PASSED_VARIABLES
             .iter()
             .filter_map(|name| env.var_os(name).map(|value| ((*name).into(), value.to_owned())))
@@ -133,13 +139,17 @@ impl Git {
         let mut command = self.command(Some(&self.dir));
         if let Some(dirs) = &self.pinned {
             command.arg("--git-dir").arg(&dirs.git_dir).arg("--work-tree").arg(&dirs.toplevel);
+            // Not `$GIT_DIR/commondir`, which the smoke can rewrite to point at a copy with
+            // its own configuration.
+            command.env("GIT_COMMON_DIR", &dirs.common_dir);
         }
         command.envs(extra.iter().map(|(k, v)| (k, v)));
         run(command, args).await
     }
 
     fn command(&self, dir: Option<&Path>) -> Command {
-        let mut command = Command::new("git");
+        let mut command =
+            Command::new(GIT_PROGRAM.get().map_or(std::ffi::OsStr::new("git"), |p| p.as_os_str()));
         if let Some(dir) = dir {
             command.arg("-C").arg(dir);
         }

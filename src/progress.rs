@@ -50,6 +50,13 @@ impl Progress {
         let _ = writeln!(std::io::stderr(), "{}", self.redactor.str(line));
     }
 
+    /// Writes a `::stop-commands::` fence line unmasked: it holds nothing but the tool's
+    /// own random token, and masking a secret such as `stop` in it would turn the fence
+    /// into plain text and leave the smoke's output unfenced.
+    pub fn fence(&self, line: &str) {
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
+
     /// Inside Actions a line break in quoted text would start a line the runner reads as
     /// a command; outside, a message may span lines.
     fn quoted<'a>(&self, message: &'a str) -> std::borrow::Cow<'a, str> {

@@ -134,13 +134,13 @@ async fn run_once(
     // until the smoke's tree is gone.
     let fence = ctx.fence.then(crate::random::token);
     if let Some(token) = &fence {
-        ctx.progress.line(&format!("::stop-commands::{token}"));
+        ctx.progress.fence(&format!("::stop-commands::{token}"));
     }
     let attempt = if tries > 1 { format!(" (attempt {number} of at most {tries})") } else { String::new() };
     ctx.progress.info(&format!("running `{}` in {}{attempt}", planned.command.display, ctx.dir.display()));
     let outcome = exec::run(&spec, ctx.progress.redactor(), echo.as_mut(), cancel).await;
     if let Some(token) = &fence {
-        ctx.progress.line(&format!("::{token}::"));
+        ctx.progress.fence(&format!("::{token}::"));
     }
     if outcome.leaked {
         ctx.progress.warn("the smoke left processes holding its output open; they were killed");

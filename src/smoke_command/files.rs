@@ -65,7 +65,8 @@ fn too_deep(yaml: &str, max: usize) -> Option<usize> {
         }
         let mut dashes = 0;
         let mut rest = body;
-        while let Some(after) = rest.strip_prefix("- ").or_else(|| rest.strip_prefix("-\t")) {
+        // A sequence entry, or an explicit key (`? `), which nests just as deep.
+        while let Some(after) = ["- ", "-\t", "? ", "?\t"].iter().find_map(|p| rest.strip_prefix(p)) {
             dashes += 1;
             rest = after.trim_start();
         }

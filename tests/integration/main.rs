@@ -12,6 +12,7 @@ mod config;
 mod confirm;
 mod fence;
 mod github;
+mod hostile;
 mod process;
 mod replay;
 mod shards;
