@@ -41,11 +41,11 @@ const PASSED_VARIABLES: [&str; 14] = [
     "SSL_CERT_DIR",
     "TMPDIR",
 ];
-/// Settings that override anything a repository's configuration could say.
-const OVERRIDES: [&str; 8] = [
+/// Settings that override anything a repository's configuration could say (and
+/// `core.sshCommand`, set from [`Programs::ssh`]).
+const OVERRIDES: [&str; 7] = [
     "core.hooksPath=/dev/null",
     "core.fsmonitor=false",
-    "core.sshCommand=ssh -F /dev/null -o BatchMode=yes",
     "protocol.ext.allow=never",
     "credential.helper=",
     // The work tree is ours to judge, whoever owns it (a container's checkout).
@@ -54,9 +54,36 @@ const OVERRIDES: [&str; 8] = [
     "core.askPass=",
 ];
 
-/// `git` as `PATH` found it when the first [`Git`] was made, before the smoke ran: a `git`
-/// the smoke plants later in a folder on `PATH` (`~/.local/bin`) is never run.
-static GIT_PROGRAM: std::sync::OnceLock<OsString> = std::sync::OnceLock::new();
+/// The programs git runs as, found when the first [`Git`] was made, before the smoke ran:
+/// a `git` or `ssh` the smoke plants later in a folder on `PATH` (`~/.local/bin`) is never
+/// run.
+static PROGRAMS: std::sync::OnceLock<Programs> = std::sync::OnceLock::new();
+
+#[derive(Debug)]
+struct Programs {
+    git: OsString,
+    /// `core.sshCommand`: ssh by its full path, without the user's configuration.
+    ssh_command: String,
+    /// This binary: git that talks to the network starts through its launcher, so it dies
+    /// with the tool even when the tool is killed with SIGKILL.
+    launcher: Option<PathBuf>,
+}
+
+impl Programs {
+    fn find(env: &Environment) -> Programs {
+        let ssh = env.find_program("ssh").map_or_else(|| "ssh".to_owned(), |p| quote(&p.to_string_lossy()));
+        Programs {
+            git: env.find_program("git").map_or_else(|| "git".into(), PathBuf::into_os_string),
+            ssh_command: format!("core.sshCommand={ssh} -F /dev/null -o BatchMode=yes"),
+            launcher: env.exe().map(Path::to_owned),
+        }
+    }
+}
+
+/// A word for the shell git runs `core.sshCommand` with.
+fn quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -93,8 +120,7 @@ pub struct Git {
 
 impl Git {
     pub fn new(dir: impl Into<PathBuf>, env: &Environment) -> Self {
-        GIT_PROGRAM
-            .get_or_init(|| env.find_program("git").map_or_else(|| "git".into(), PathBuf::into_os_string));
+        PROGRAMS.get_or_init(|| Programs::find(env));
         let env = PASSED_VARIABLES
             .iter()
             .filter_map(|name| env.var_os(name).map(|value| ((*name).into(), value.to_owned())))
@@ -136,7 +162,8 @@ impl Git {
 
     /// Runs git with extra variables (credentials as configuration, never as arguments).
     async fn run_with(&self, args: &[&str], extra: &[(String, String)]) -> Result<String, GitError> {
-        let mut command = self.command(Some(&self.dir));
+        let network = matches!(args.first(), Some(&"fetch" | &"push" | &"ls-remote"));
+        let mut command = self.command(Some(&self.dir), network);
         if let Some(dirs) = &self.pinned {
             command.arg("--git-dir").arg(&dirs.git_dir).arg("--work-tree").arg(&dirs.toplevel);
             // Not `$GIT_DIR/commondir`, which the smoke can rewrite to point at a copy with
@@ -147,15 +174,29 @@ impl Git {
         run(command, args).await
     }
 
-    fn command(&self, dir: Option<&Path>) -> Command {
-        let mut command =
-            Command::new(GIT_PROGRAM.get().map_or(std::ffi::OsStr::new("git"), |p| p.as_os_str()));
+    /// `network`: the command may wait on a remote, so it must not outlive the tool.
+    fn command(&self, dir: Option<&Path>, network: bool) -> Command {
+        let programs = PROGRAMS.get_or_init(|| Programs::find(&Environment::default()));
+        let mut command = match programs.launcher.as_deref().filter(|_| network) {
+            Some(launcher) => {
+                let argv = crate::exec::launch::launcher_argv(
+                    launcher,
+                    std::process::id(),
+                    std::slice::from_ref(&programs.git),
+                );
+                let mut command = Command::new(&argv[0]);
+                command.args(&argv[1..]);
+                command
+            }
+            None => Command::new(&programs.git),
+        };
         if let Some(dir) = dir {
             command.arg("-C").arg(dir);
         }
         for setting in OVERRIDES {
             command.arg("-c").arg(setting);
         }
+        command.arg("-c").arg(&programs.ssh_command);
         command
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k, v)))
@@ -207,6 +248,33 @@ impl Git {
 
     pub async fn commit_message(&self, commit: &str) -> Result<String, GitError> {
         self.run(&["log", "-1", "--format=%B", "--end-of-options", commit, "--"]).await
+    }
+
+    /// The files a git configuration file includes (`include.path`, `includeIf.*.path`),
+    /// as written: relative to the file's folder, or `~/`.
+    pub async fn config_includes(&self, file: &Path) -> Result<Vec<String>, GitError> {
+        let file = file.to_string_lossy();
+        let args = ["config", "--file", &file, "-z", "--get-regexp", r"^include(if\..*)?\.path$"];
+        match self.run(&args).await {
+            Ok(out) => {
+                Ok(out.split('\0').filter_map(|e| e.split_once('\n')).map(|(_, v)| v.to_owned()).collect())
+            }
+            // No such key: git exits 1 with nothing to say.
+            Err(GitError::Failed { stderr, .. }) if stderr.is_empty() => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Index entries flagged assume-unchanged or skip-worktree: `git status` does not look
+    /// at them.
+    pub async fn hidden_files(&self) -> Result<Vec<String>, GitError> {
+        let out = self.run(&["ls-files", "-v", "-z"]).await?;
+        Ok(out
+            .split('\0')
+            .filter_map(|entry| entry.split_once(' '))
+            .filter(|(tag, _)| tag.chars().next().is_some_and(|t| t.is_ascii_lowercase() || t == 'S'))
+            .map(|(_, path)| path.to_owned())
+            .collect())
     }
 
     /// The URL of a configured remote, as it is now.
@@ -341,7 +409,7 @@ pub async fn ls_remote(
     outside: &Path,
 ) -> Result<Option<String>, GitError> {
     let git = Git::new(outside, env);
-    let mut command = git.command(None);
+    let mut command = git.command(None, true);
     command.current_dir(outside).env("GIT_CEILING_DIRECTORIES", outside);
     let refname = format!("refs/heads/{branch}");
     let out = run(command, &["ls-remote", "--end-of-options", url, &refname]).await?;

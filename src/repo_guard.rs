@@ -7,7 +7,11 @@
 use std::path::{Path, PathBuf};
 
 use crate::bounded_read::{self, CONFIG_CAP, ReadError};
-use crate::git::GitDirs;
+use crate::env::Environment;
+use crate::git::{Git, GitDirs};
+
+/// Includes nested deeper than this are not followed (git stops at 10).
+const MAX_INCLUDE_DEPTH: usize = 10;
 
 #[derive(Debug, Clone, Default)]
 pub struct RepoGuard {
@@ -15,10 +19,34 @@ pub struct RepoGuard {
 }
 
 impl RepoGuard {
-    /// Reads the configuration files of the repository at `dirs`.
+    /// Reads the configuration files of the repository at `dirs`, and the files they
+    /// include (actions/checkout keeps its credentials in one): a smoke could plant a
+    /// filter driver in any of them.
+    pub async fn take_with_includes(dirs: &GitDirs, git: &Git, env: &Environment) -> Self {
+        let mut paths = vec![dirs.common_dir.join("config"), dirs.git_dir.join("config.worktree")];
+        paths.dedup();
+        let mut next = 0;
+        while next < paths.len() && paths.len() < 2 + MAX_INCLUDE_DEPTH * 4 {
+            let file = paths[next].clone();
+            next += 1;
+            for include in git.config_includes(&file).await.unwrap_or_default() {
+                let path = resolve(&include, &file, env);
+                if !paths.contains(&path) {
+                    paths.push(path);
+                }
+            }
+        }
+        Self::take_paths(paths)
+    }
+
+    /// Reads the configuration files of the repository at `dirs` (without includes).
     pub fn take(dirs: &GitDirs) -> Self {
         let mut paths = vec![dirs.common_dir.join("config"), dirs.git_dir.join("config.worktree")];
         paths.dedup();
+        Self::take_paths(paths)
+    }
+
+    fn take_paths(paths: Vec<PathBuf>) -> Self {
         let files = paths
             .into_iter()
             .filter_map(|path| match bounded_read::read(&path, CONFIG_CAP) {
@@ -50,6 +78,16 @@ impl RepoGuard {
         }
         Ok(changed)
     }
+}
+
+/// An include's path as git reads it: `~/` from the home folder, relative ones from the
+/// including file's folder.
+fn resolve(include: &str, from: &Path, env: &Environment) -> PathBuf {
+    if let (Some(rest), Some(home)) = (include.strip_prefix("~/"), env.var_os("HOME")) {
+        return Path::new(home).join(rest);
+    }
+    let path = Path::new(include);
+    if path.is_absolute() { path.to_owned() } else { from.parent().unwrap_or(Path::new("/")).join(path) }
 }
 
 fn is_link(path: &Path) -> bool {

@@ -19,7 +19,7 @@ use crate::git::Git;
 use crate::github_api::Api;
 use crate::github_api::commit_status::{self, State};
 use crate::merge::Repo;
-use crate::run::attempts::{self, Context};
+use crate::run::attempts::{self, Context, TreeCheck};
 use crate::smoke_command::PlannedSmoke;
 use crate::verdict;
 
@@ -208,9 +208,9 @@ impl Probes<'_> {
                 return None;
             }
         };
-        let probe_git = self.inputs.repo.git.at(tree.path());
+        let probe = TreeCheck::take(&self.inputs.repo.git.at(tree.path()), commit).await;
         let dir = tree.path().join(self.inputs.subdir);
-        let ctx = Context { dir: &dir, git: Some(&probe_git), ..self.ctx.clone() };
+        let ctx = Context { dir: &dir, tree: Some(&probe), ..self.ctx.clone() };
         let run = attempts::run_smoke(&ctx, self.inputs.smoke, cancel).await;
         tree.remove().await;
         let judged = verdict::judge_smoke(&run.fact, ctx.timeout.as_secs(), ctx.confirm.flaky_verdict);

@@ -33,10 +33,27 @@ pub struct Context<'a> {
     /// Inside GitHub Actions: the smoke's output is fenced from the runner.
     pub fence: bool,
     pub quarantine: &'a Quarantine,
-    /// Git in the smoke's work tree, to tell whether an attempt changed tracked files.
-    pub git: Option<&'a Git>,
+    /// The smoke's work tree as it was, to tell whether an attempt changed it.
+    pub tree: Option<&'a TreeCheck>,
     pub guard: Option<&'a RepoGuard>,
     pub progress: &'a Progress,
+}
+
+/// What a work tree looked like before the smoke: no attempt may run on one that changed.
+#[derive(Debug, Clone)]
+pub struct TreeCheck {
+    pub git: Git,
+    /// The commit HEAD must still be at.
+    pub head: String,
+    /// Index entries `git status` did not look at already (assume-unchanged, skip-worktree).
+    pub hidden: Vec<String>,
+}
+
+impl TreeCheck {
+    pub async fn take(git: &Git, head: &str) -> TreeCheck {
+        let hidden = git.hidden_files().await.unwrap_or_default();
+        TreeCheck { git: git.clone(), head: head.to_owned(), hidden }
+    }
 }
 
 /// One smoke's attempts: the facts the verdict reads, and what the envelope shows.
@@ -151,13 +168,30 @@ async fn run_once(
 /// Why no attempt may follow attempt `number`: it changed tracked files, or that cannot
 /// be told.
 async fn tree_changed(ctx: &Context<'_>, number: u32) -> Option<String> {
-    let git = ctx.git?;
+    let tree = ctx.tree?;
+    let git = &tree.git;
     // Git runs in the repository again: first put back what the smoke wrote there.
     if let Some(guard) = ctx.guard {
         match guard.restore() {
             Ok(changed) => changed.iter().for_each(|c| ctx.progress.warn(c)),
             Err(e) => return Some(format!("{e}, so git cannot be trusted there")),
         }
+    }
+    match git.head().await {
+        Ok(head) if head == tree.head => {}
+        Ok(head) => return Some(format!("attempt {number} moved HEAD to {head}")),
+        Err(e) => return Some(format!("cannot tell whether attempt {number} moved HEAD: {e}")),
+    }
+    match git.hidden_files().await {
+        Ok(hidden) => {
+            let new: Vec<&String> = hidden.iter().filter(|h| !tree.hidden.contains(h)).collect();
+            if let Some(first) = new.first() {
+                return Some(format!(
+                    "attempt {number} hid changes to tracked files from git (assume-unchanged or skip-worktree: `{first}`)"
+                ));
+            }
+        }
+        Err(e) => return Some(format!("cannot tell whether attempt {number} changed tracked files: {e}")),
     }
     match git.modified_files().await {
         Ok(files) if files.is_empty() => None,

@@ -75,7 +75,13 @@ pub async fn run(
     let timeout_sec = config.timeout_sec.or(resolution.timeout_sec).unwrap_or(DEFAULT_TIMEOUT_SEC);
     let quarantine = Quarantine::new(&resolution.quarantine);
 
-    let guard = merge.repo.as_ref().map(|repo| RepoGuard::take(&repo.dirs));
+    let (guard, tree) = match &merge.repo {
+        Some(repo) => (
+            Some(RepoGuard::take_with_includes(&repo.dirs, &repo.git, env).await),
+            Some(attempts::TreeCheck::take(&repo.git, &merge.merge_commit).await),
+        ),
+        None => (None, None),
+    };
     let ctx = attempts::Context {
         confirm: &config.confirm,
         dir: &smoke_dir,
@@ -87,7 +93,7 @@ pub async fn run(
         quiet: config.quiet,
         fence: ci.github_actions,
         quarantine: &quarantine,
-        git: merge.repo.as_ref().map(|r| &r.git),
+        tree: tree.as_ref(),
         guard: guard.as_ref(),
         progress,
     };

@@ -167,12 +167,9 @@ fn git_hanging_on_a_remote_is_ended_when_the_run_is_cancelled() {
 }
 
 /// No one can sweep after a SIGKILL of the tool, and git is in a process group of its own
-/// (so that it can be killed as a whole): nothing ends it, and against a remote that never
-/// answers it waits for ever.
+/// (so that it can be killed as a whole): git that talks to a remote starts through the
+/// tool's launcher, so a parent-death signal ends it with the tool.
 #[test]
-#[ignore = "hole: git started by the stale check outlives a SIGKILL of the tool: it runs in its own \
-            process group with no parent-death signal, and a remote that never answers keeps it waiting \
-            (contract section 11: no git helper outlives the tool)"]
 fn git_hanging_on_a_remote_dies_when_the_tool_is_sigkilled() {
     let tag = marker("hanging-sigkill");
     let (port, connected) = hanging_remote();

@@ -58,12 +58,9 @@ fn a_git_planted_on_path_cannot_hide_that_main_moved_on() {
     assert_eq!(env["allow_continuation"], false);
 }
 
-/// The same through `ssh`: `core.sshCommand` is `ssh -F /dev/null ...`, and the shell git
-/// starts it with looks `ssh` up on `PATH`. A planted `ssh` can serve a decoy's refs.
+/// The same through `ssh`: `core.sshCommand` names ssh by the full path found before the
+/// smoke, so a planted `ssh` cannot serve a decoy's refs.
 #[test]
-#[ignore = "hole: the stale check's `ssh` (core.sshCommand=ssh ...) is looked up on PATH when git runs, \
-            after the smoke; a smoke that plants `ssh` in a writable PATH folder answers the stale check \
-            for an ssh remote from a decoy (only `git` itself is resolved before the smoke)"]
 fn an_ssh_planted_on_path_cannot_answer_the_stale_check() {
     let repo = Repo::with_origin("Add widgets (#41)");
     let origin = repo.origin.clone().expect("origin");

@@ -48,9 +48,6 @@ fn a_retry_never_runs_after_the_smoke_deleted_the_index() {
 }
 
 #[test]
-#[ignore = "hole: the tree check before a retry asks `git status`, which honours the index's \
-            assume-unchanged and skip-worktree bits; a smoke that changes a tracked file and sets \
-            them gets a retry on the changed tree (a confirmed FAIL becomes a flaky PASS)"]
 fn a_retry_never_runs_after_the_smoke_hid_its_changes_in_the_index() {
     let repo = Repo::new("init");
     assert_not_retried(&repo, "echo sabotage >> README.md; git update-index --assume-unchanged README.md");
@@ -59,9 +56,6 @@ fn a_retry_never_runs_after_the_smoke_hid_its_changes_in_the_index() {
 }
 
 #[test]
-#[ignore = "hole: the tree check before a retry compares the tree with HEAD, not HEAD with the merge \
-            commit; a smoke that commits (or checks out another commit) gets its retry on another \
-            commit, and the envelope reports a flaky PASS for the merge commit"]
 fn a_retry_never_runs_after_the_smoke_moved_head() {
     let repo = Repo::new("init");
     assert_not_retried(
