@@ -7,15 +7,18 @@
 #      action's install step takes the "already on PATH" route;
 #   2. makes a throwaway repository with a local bare origin, the action (action.yml,
 #      dist/ and the source it builds and hashes) copied from the working tree into
-#      .github/actions/post-merge-smoke, tests/act/workflow.yml, and the shipped example
+#      .github/actions/post-merge-smoke, tests/act/workflow.yml, and the shipped examples
 #      adapted to use that copy and our smoke;
 #   3. for each scenario merges a branch that changes smoke.sh ("Merge pull request #N"),
 #      pushes it to origin, writes a push payload for it and runs `act push` with
-#      actions/upload-artifact and actions/cache served from stand-ins in tests/act/;
+#      actions/upload-artifact, actions/download-artifact and actions/cache served from
+#      stand-ins in tests/act/;
 #   4. checks what each job saw: PASS lets the `needs:` follow-on job run and read the
 #      envelope output; FAIL and TIMEOUT fail the smoke job, skip the follow-on job, and
 #      an `if: always()` job still reads the status; forged outputs fail closed;
-#   5. the install with no binary on PATH: a build saved to the cache, then restored
+#   5. the sharded example: all shards green, one red, one skipped (aggregate PASS, FAIL,
+#      BLOCKED with SHARD_MISSING; the follow-on job runs only on PASS);
+#   6. the install with no binary on PATH: a build saved to the cache, then restored
 #      without compiling (the install steps' time is printed, not asserted), and an
 #      install that cannot work saying so.
 #
@@ -25,6 +28,7 @@ set -euo pipefail
 
 ACT_VERSION=0.2.89
 UPLOAD_ARTIFACT=actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f
+DOWNLOAD_ARTIFACT=actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c
 CACHE=actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae
 started=$SECONDS
 
@@ -78,15 +82,28 @@ mkdir -p .github/workflows .github/actions/post-merge-smoke
 cp -R "$root/action.yml" "$root/dist" "$root/Cargo.toml" "$root/Cargo.lock" "$root/src" \
   .github/actions/post-merge-smoke/
 cp "$root/tests/act/workflow.yml" .github/workflows/post-merge-smoke.yml
-# The users' example as shipped, but with the action from the local copy and our smoke.
+# The users' examples as shipped, but with the action from the local copy and our smoke.
 adapt() {
   sed -e 's|uses: OWNER/post-merge-smoke@[0-9a-f]\{40\}.*|uses: ./.github/actions/post-merge-smoke|' \
     -e 's|command: cargo test --locked --test smoke$|command: bash smoke.sh|' \
+    -e 's|command: cargo nextest run --locked --test smoke .*|command: bash smoke.sh|' \
     "$root/examples/$1" >".github/$2"
   grep -q 'uses: ./.github/actions/post-merge-smoke' ".github/$2" && grep -q 'command: bash smoke.sh' ".github/$2" ||
     { echo "act-e2e: cannot adapt examples/$1" >&2; exit 1; }
 }
 adapt post-merge-smoke.yml example.yml
+adapt sharded.yml sharded.yml
+# Its aggregate job checks nothing out; here it must, to find the action at a local path.
+awk '/^      - id: smoke$/ && ++n == 2 {
+  print "      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
+  print "        with:"
+  print "          persist-credentials: false"
+} { print }' .github/sharded.yml >.github/sharded.tmp && mv .github/sharded.tmp .github/sharded.yml
+grep -c 'uses: actions/checkout@' .github/sharded.yml | grep -qx 2 || { echo "act-e2e: cannot adapt the aggregate job" >&2; exit 1; }
+# The sharded example with its second leg's smoke step skipped, so that leg succeeds
+# without leaving an envelope.
+sed '0,/^      - id: smoke$/s//      - id: smoke\n        if: ${{ matrix.shard != 2 }}/' .github/sharded.yml >.github/sharded-skip.yml
+grep -q 'if: ${{ matrix.shard != 2 }}' .github/sharded-skip.yml || { echo "act-e2e: cannot skip a shard" >&2; exit 1; }
 echo 'echo smoke-ok' >smoke.sh
 git add -A
 git commit -q -m "Initial commit"
@@ -151,6 +168,7 @@ JSON
     -e "$event" \
     -P ubuntu-latest=-self-hosted \
     --local-repository "$UPLOAD_ARTIFACT=$root/tests/act/upload-artifact" \
+    --local-repository "$DOWNLOAD_ARTIFACT=$root/tests/act/download-artifact" \
     --local-repository "$CACHE=$root/tests/act/cache" \
     --action-offline-mode \
     --no-cache-server \
@@ -272,6 +290,67 @@ grep -q "post-merge smoke halted follow-on merges: FAIL" "$scenario_out/act.log"
 grep -q "the smoke exited with code 1" "$scenario_out/act.log" || fail "notify did not read the envelope output"
 finish_scenario
 
+# --- The sharded example: three matrix legs, each uploading its envelope as
+# post-merge-smoke-<run id>-<attempt>-shard-<I>-of-3, and the aggregate over them.
+
+# shard_artifact I: the envelope a leg uploaded (relative to the scenario's output), or
+# nothing.
+shard_artifact() {
+  find "$scenario_out/artifacts" -path "*/post-merge-smoke-*-*-shard-$1-of-3/envelope.json" 2>/dev/null |
+    head -n 1 | sed "s|^$scenario_out/||"
+}
+aggregate_artifact() {
+  local found
+  found=$(find "$scenario_out/artifacts" -path '*/post-merge-smoke-aggregate-*/envelope.json' 2>/dev/null | head -n 1)
+  [ -n "$found" ] || { fail "the aggregate's envelope was not uploaded"; return 1; }
+  echo "${found#"$scenario_out"/}"
+}
+
+# Each leg runs the smoke with its own shard in the environment; the smoke fails on the
+# shard named in smoke.sh.
+run_scenario sharded-pass 107 'echo "shard $SMOKE_SHARD_INDEX of $SMOKE_SHARD_TOTAL ok"' .github/sharded.yml
+[ "$act_rc" -eq 0 ] || fail "act exited $act_rc, want 0"
+for i in 1 2 3; do
+  leg=$(shard_artifact "$i")
+  if [ -z "$leg" ]; then fail "shard $i uploaded no envelope"; continue; fi
+  expect_json "$leg" "v['shard']" "{'index': $i, 'total': 3}"
+  expect_json "$leg" "v['status']" PASS
+  expect_json "$leg" "v['smoke_result']['stdout_tail']" "shard $i of 3 ok"
+done
+if agg=$(aggregate_artifact); then
+  expect_json "$agg" "v['status']" PASS
+  expect_json "$agg" "v['allow_continuation']" True
+  expect_json "$agg" "v['merge_commit']" "$scenario_merge"
+  expect_json "$agg" "[(s['index'], s['status']) for s in v['shards']]" "[(1, 'PASS'), (2, 'PASS'), (3, 'PASS')]"
+fi
+grep -q "main is green at $scenario_merge (#107) on every shard; deploying" "$scenario_out/act.log" || fail "deploy did not run"
+finish_scenario
+
+run_scenario sharded-fail 108 '[ "$SMOKE_SHARD_INDEX" != 2 ] || { echo "shard 2 broke" >&2; exit 1; }' .github/sharded.yml
+[ "$act_rc" -ne 0 ] || fail "act exited 0, want a failed job"
+expect_json "$(shard_artifact 2)" "v['status']" FAIL
+if agg=$(aggregate_artifact); then
+  expect_json "$agg" "v['status']" FAIL
+  expect_json "$agg" "v['allow_continuation']" False
+  expect_json "$agg" "[(s['index'], s['status']) for s in v['shards']]" "[(1, 'PASS'), (2, 'FAIL'), (3, 'PASS')]"
+fi
+grep -q "post-merge-smoke: FAIL, exit code 1" "$scenario_out/act.log" || fail "the aggregate's verdict step did not say FAIL"
+grep -q "deploying" "$scenario_out/act.log" && fail "deploy ran on FAIL"
+finish_scenario
+
+run_scenario sharded-skipped 109 'echo "shard $SMOKE_SHARD_INDEX ok"' .github/sharded-skip.yml
+[ "$act_rc" -ne 0 ] || fail "act exited 0, want a failed job"
+[ -z "$(shard_artifact 2)" ] || fail "the skipped shard uploaded an envelope"
+if agg=$(aggregate_artifact); then
+  expect_json "$agg" "v['status']" BLOCKED
+  expect_json "$agg" "v['allow_continuation']" False
+  expect_json "$agg" "'SHARD_MISSING' in v['decision']['reason_codes']" True
+  expect_json "$agg" "[(s['index'], s['status']) for s in v['shards']]" "[(1, 'PASS'), (2, 'BLOCKED'), (3, 'PASS')]"
+fi
+grep -q "post-merge-smoke: BLOCKED, exit code 4" "$scenario_out/act.log" || fail "the aggregate's verdict step did not say BLOCKED"
+grep -q "deploying" "$scenario_out/act.log" && fail "deploy ran with a shard missing"
+finish_scenario
+
 # --- Installing without a binary on PATH: the first run builds and saves the build to the
 # cache (actions/cache served from tests/act/cache), the second restores it and compiles
 # nothing; with neither cargo nor a release nor a cached build, the install fails and
@@ -366,4 +445,4 @@ finish_scenario
 scenario_path=$PATH
 scenario_cache=""
 
-echo "act-e2e: all scenarios passed (PASS, FAIL, TIMEOUT, forged outputs, the example workflow, the cached install, a failed install) in $((SECONDS - started)) s"
+echo "act-e2e: all scenarios passed (PASS, FAIL, TIMEOUT, forged outputs, the example workflow, the sharded example, the cached install, a failed install) in $((SECONDS - started)) s"
