@@ -88,8 +88,10 @@ adapt() {
     -e 's|command: cargo test --locked --test smoke$|command: bash smoke.sh|' \
     -e 's|command: cargo nextest run --locked --test smoke .*|command: bash smoke.sh|' \
     "$root/examples/$1" >".github/$2"
-  grep -q 'uses: ./.github/actions/post-merge-smoke' ".github/$2" && grep -q 'command: bash smoke.sh' ".github/$2" ||
-    { echo "act-e2e: cannot adapt examples/$1" >&2; exit 1; }
+  if ! grep -q 'uses: ./.github/actions/post-merge-smoke' ".github/$2" || ! grep -q 'command: bash smoke.sh' ".github/$2"; then
+    echo "act-e2e: cannot adapt examples/$1" >&2
+    exit 1
+  fi
 }
 adapt post-merge-smoke.yml example.yml
 adapt sharded.yml sharded.yml
@@ -356,11 +358,21 @@ finish_scenario
 # nothing; with neither cargo nor a release nor a cached build, the install fails and
 # says so.
 
-# The PATH of a runner without post-merge-smoke and without cargo.
+# The PATH of a runner without post-merge-smoke and without cargo: a folder on PATH that
+# holds either stands in as a folder of links to everything else in it.
 bare_path=""
 IFS=: read -r -a path_dirs <<<"$PATH"
-for dir in "${path_dirs[@]}"; do
-  [ -n "$dir" ] && [ ! -e "$dir/post-merge-smoke" ] && [ ! -e "$dir/cargo" ] && bare_path="${bare_path:+$bare_path:}$dir"
+for i in "${!path_dirs[@]}"; do
+  dir=${path_dirs[$i]}
+  [ -n "$dir" ] && [ -d "$dir" ] || continue
+  if [ -e "$dir/post-merge-smoke" ] || [ -e "$dir/cargo" ]; then
+    mkdir -p "$work/path/$i"
+    for entry in "$dir"/*; do
+      case "${entry##*/}" in post-merge-smoke | cargo) ;; *) ln -s "$entry" "$work/path/$i/" ;; esac
+    done
+    dir="$work/path/$i"
+  fi
+  bare_path="${bare_path:+$bare_path:}$dir"
 done
 # A stand-in for cargo: it checks that it was asked for the action's release build and
 # puts the binary under test where that build would leave it (a real release build takes
