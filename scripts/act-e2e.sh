@@ -5,14 +5,22 @@
 #   1. builds the binary (or takes $PMS_BIN), tests the install step's checksum-verified
 #      download route (tests/act/install-test.sh), and puts the binary on PATH, so the
 #      action's install step takes the "already on PATH" route;
-#   2. makes a throwaway repository with a local bare origin, the action copied from the
-#      working tree into .github/actions/post-merge-smoke, and tests/act/workflow.yml;
+#   2. makes a throwaway repository with a local bare origin, the action (action.yml,
+#      dist/ and the source it builds and hashes) copied from the working tree into
+#      .github/actions/post-merge-smoke, tests/act/workflow.yml, and the shipped examples
+#      adapted to use that copy and our smoke;
 #   3. for each scenario merges a branch that changes smoke.sh ("Merge pull request #N"),
 #      pushes it to origin, writes a push payload for it and runs `act push` with
-#      actions/upload-artifact served from tests/act/upload-artifact;
+#      actions/upload-artifact, actions/download-artifact and actions/cache served from
+#      stand-ins in tests/act/;
 #   4. checks what each job saw: PASS lets the `needs:` follow-on job run and read the
 #      envelope output; FAIL and TIMEOUT fail the smoke job, skip the follow-on job, and
-#      an `if: always()` job still reads the status from the outputs.
+#      an `if: always()` job still reads the status; forged outputs fail closed;
+#   5. the sharded example: all shards green, one red, one skipped (aggregate PASS, FAIL,
+#      BLOCKED with SHARD_MISSING; the follow-on job runs only on PASS);
+#   6. the install with no binary on PATH: a build saved to the cache, then restored
+#      without compiling (the install steps' time is printed, not asserted), and an
+#      install that cannot work saying so.
 #
 # Exits non-zero on the first mismatch, printing the act log. Set PMS_E2E_KEEP=1 to keep
 # the temp folder. Needs python3 (for the venv and JSON checks), git, bash and cargo.
@@ -20,6 +28,9 @@ set -euo pipefail
 
 ACT_VERSION=0.2.89
 UPLOAD_ARTIFACT=actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f
+DOWNLOAD_ARTIFACT=actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c
+CACHE=actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae
+started=$SECONDS
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="$root/.venv"
@@ -66,14 +77,35 @@ git init -q -b main "$repo"
 cd "$repo"
 git remote add origin "$origin"
 mkdir -p .github/workflows .github/actions/post-merge-smoke
-cp "$root/action.yml" .github/actions/post-merge-smoke/
-cp -R "$root/dist" .github/actions/post-merge-smoke/
+# The action as a user's runner gets it: action.yml, dist/ and the source it can build
+# (and hashes for its cache key).
+cp -R "$root/action.yml" "$root/dist" "$root/Cargo.toml" "$root/Cargo.lock" "$root/src" \
+  .github/actions/post-merge-smoke/
 cp "$root/tests/act/workflow.yml" .github/workflows/post-merge-smoke.yml
-# The users' example as shipped, but with the action from the local copy and our smoke.
-sed -e 's|uses: OWNER/post-merge-smoke@[0-9a-f]\{40\}.*|uses: ./.github/actions/post-merge-smoke|' \
-  -e 's|command: cargo test --locked --test smoke|command: bash smoke.sh|' \
-  "$root/examples/post-merge-smoke.yml" >.github/example.yml
-grep -q 'uses: ./.github/actions/post-merge-smoke' .github/example.yml || { echo "act-e2e: cannot adapt the example" >&2; exit 1; }
+# The users' examples as shipped, but with the action from the local copy and our smoke.
+adapt() {
+  sed -e 's|uses: OWNER/post-merge-smoke@[0-9a-f]\{40\}.*|uses: ./.github/actions/post-merge-smoke|' \
+    -e 's|command: cargo test --locked --test smoke$|command: bash smoke.sh|' \
+    -e 's|command: cargo nextest run --locked --test smoke .*|command: bash smoke.sh|' \
+    "$root/examples/$1" >".github/$2"
+  if ! grep -q 'uses: ./.github/actions/post-merge-smoke' ".github/$2" || ! grep -q 'command: bash smoke.sh' ".github/$2"; then
+    echo "act-e2e: cannot adapt examples/$1" >&2
+    exit 1
+  fi
+}
+adapt post-merge-smoke.yml example.yml
+adapt sharded.yml sharded.yml
+# Its aggregate job checks nothing out; here it must, to find the action at a local path.
+awk '/^      - id: smoke$/ && ++n == 2 {
+  print "      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
+  print "        with:"
+  print "          persist-credentials: false"
+} { print }' .github/sharded.yml >.github/sharded.tmp && mv .github/sharded.tmp .github/sharded.yml
+grep -c 'uses: actions/checkout@' .github/sharded.yml | grep -qx 2 || { echo "act-e2e: cannot adapt the aggregate job" >&2; exit 1; }
+# The sharded example with its second leg's smoke step skipped, so that leg succeeds
+# without leaving an envelope.
+sed '0,/^      - id: smoke$/s//      - id: smoke\n        if: ${{ matrix.shard != 2 }}/' .github/sharded.yml >.github/sharded-skip.yml
+grep -q 'if: ${{ matrix.shard != 2 }}' .github/sharded-skip.yml || { echo "act-e2e: cannot skip a shard" >&2; exit 1; }
 echo 'echo smoke-ok' >smoke.sh
 git add -A
 git commit -q -m "Initial commit"
@@ -89,6 +121,12 @@ fail() {
 json_field() {
   python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
+
+# What the action's steps see on PATH (act passes it on with --env): by default this
+# PATH, with the binary under test in it; the install scenarios take another.
+scenario_path=$PATH
+# The actions/cache stand-in's store (tests/act/cache); empty: one per scenario.
+scenario_cache=""
 
 # run_scenario NAME PR SMOKE_SCRIPT [WORKFLOW]: merges a pull request that sets smoke.sh
 # and runs act on WORKFLOW (default the e2e workflow).
@@ -132,10 +170,13 @@ JSON
     -e "$event" \
     -P ubuntu-latest=-self-hosted \
     --local-repository "$UPLOAD_ARTIFACT=$root/tests/act/upload-artifact" \
+    --local-repository "$DOWNLOAD_ARTIFACT=$root/tests/act/download-artifact" \
+    --local-repository "$CACHE=$root/tests/act/cache" \
     --action-offline-mode \
     --no-cache-server \
     --env "PMS_E2E_OUT=$out" \
-    --env "PATH=$PATH" \
+    --env "PMS_E2E_CACHE=${scenario_cache:-$out/cache}" \
+    --env "PATH=$scenario_path" \
     >"$out/act.log" 2>&1
   act_rc=$?
   set -e
@@ -251,4 +292,169 @@ grep -q "post-merge smoke halted follow-on merges: FAIL" "$scenario_out/act.log"
 grep -q "the smoke exited with code 1" "$scenario_out/act.log" || fail "notify did not read the envelope output"
 finish_scenario
 
-echo "act-e2e: all scenarios passed (PASS, FAIL, TIMEOUT, forged outputs, and the example workflow)"
+# --- The sharded example: three matrix legs, each uploading its envelope as
+# post-merge-smoke-<run id>-<attempt>-shard-<I>-of-3, and the aggregate over them.
+
+# shard_artifact I: the envelope a leg uploaded (relative to the scenario's output), or
+# nothing.
+shard_artifact() {
+  find "$scenario_out/artifacts" -path "*/post-merge-smoke-*-*-shard-$1-of-3/envelope.json" 2>/dev/null |
+    head -n 1 | sed "s|^$scenario_out/||"
+}
+aggregate_artifact() {
+  local found
+  found=$(find "$scenario_out/artifacts" -path '*/post-merge-smoke-aggregate-*/envelope.json' 2>/dev/null | head -n 1)
+  [ -n "$found" ] || { fail "the aggregate's envelope was not uploaded"; return 1; }
+  echo "${found#"$scenario_out"/}"
+}
+
+# Each leg runs the smoke with its own shard in the environment; the smoke fails on the
+# shard named in smoke.sh.
+run_scenario sharded-pass 107 'echo "shard $SMOKE_SHARD_INDEX of $SMOKE_SHARD_TOTAL ok"' .github/sharded.yml
+[ "$act_rc" -eq 0 ] || fail "act exited $act_rc, want 0"
+for i in 1 2 3; do
+  leg=$(shard_artifact "$i")
+  if [ -z "$leg" ]; then fail "shard $i uploaded no envelope"; continue; fi
+  expect_json "$leg" "v['shard']" "{'index': $i, 'total': 3}"
+  expect_json "$leg" "v['status']" PASS
+  expect_json "$leg" "v['smoke_result']['stdout_tail']" "shard $i of 3 ok"
+done
+if agg=$(aggregate_artifact); then
+  expect_json "$agg" "v['status']" PASS
+  expect_json "$agg" "v['allow_continuation']" True
+  expect_json "$agg" "v['merge_commit']" "$scenario_merge"
+  expect_json "$agg" "[(s['index'], s['status']) for s in v['shards']]" "[(1, 'PASS'), (2, 'PASS'), (3, 'PASS')]"
+fi
+grep -q "main is green at $scenario_merge (#107) on every shard; deploying" "$scenario_out/act.log" || fail "deploy did not run"
+finish_scenario
+
+run_scenario sharded-fail 108 '[ "$SMOKE_SHARD_INDEX" != 2 ] || { echo "shard 2 broke" >&2; exit 1; }' .github/sharded.yml
+[ "$act_rc" -ne 0 ] || fail "act exited 0, want a failed job"
+expect_json "$(shard_artifact 2)" "v['status']" FAIL
+if agg=$(aggregate_artifact); then
+  expect_json "$agg" "v['status']" FAIL
+  expect_json "$agg" "v['allow_continuation']" False
+  expect_json "$agg" "[(s['index'], s['status']) for s in v['shards']]" "[(1, 'PASS'), (2, 'FAIL'), (3, 'PASS')]"
+fi
+grep -q "post-merge-smoke: FAIL, exit code 1" "$scenario_out/act.log" || fail "the aggregate's verdict step did not say FAIL"
+grep -q "deploying" "$scenario_out/act.log" && fail "deploy ran on FAIL"
+finish_scenario
+
+run_scenario sharded-skipped 109 'echo "shard $SMOKE_SHARD_INDEX ok"' .github/sharded-skip.yml
+[ "$act_rc" -ne 0 ] || fail "act exited 0, want a failed job"
+[ -z "$(shard_artifact 2)" ] || fail "the skipped shard uploaded an envelope"
+if agg=$(aggregate_artifact); then
+  expect_json "$agg" "v['status']" BLOCKED
+  expect_json "$agg" "v['allow_continuation']" False
+  expect_json "$agg" "'SHARD_MISSING' in v['decision']['reason_codes']" True
+  expect_json "$agg" "[(s['index'], s['status']) for s in v['shards']]" "[(1, 'PASS'), (2, 'BLOCKED'), (3, 'PASS')]"
+fi
+grep -q "post-merge-smoke: BLOCKED, exit code 4" "$scenario_out/act.log" || fail "the aggregate's verdict step did not say BLOCKED"
+grep -q "deploying" "$scenario_out/act.log" && fail "deploy ran with a shard missing"
+finish_scenario
+
+# --- Installing without a binary on PATH: the first run builds and saves the build to the
+# cache (actions/cache served from tests/act/cache), the second restores it and compiles
+# nothing; with neither cargo nor a release nor a cached build, the install fails and
+# says so.
+
+# The PATH of a runner without post-merge-smoke and without cargo: a folder on PATH that
+# holds either stands in as a folder of links to everything else in it.
+bare_path=""
+IFS=: read -r -a path_dirs <<<"$PATH"
+for i in "${!path_dirs[@]}"; do
+  dir=${path_dirs[$i]}
+  [ -n "$dir" ] && [ -d "$dir" ] || continue
+  if [ -e "$dir/post-merge-smoke" ] || [ -e "$dir/cargo" ]; then
+    mkdir -p "$work/path/$i"
+    for entry in "$dir"/*; do
+      case "${entry##*/}" in post-merge-smoke | cargo) ;; *) ln -s "$entry" "$work/path/$i/" ;; esac
+    done
+    dir="$work/path/$i"
+  fi
+  bare_path="${bare_path:+$bare_path:}$dir"
+done
+# A stand-in for cargo: it checks that it was asked for the action's release build and
+# puts the binary under test where that build would leave it (a real release build takes
+# minutes here, and what is measured is the route after it). Each call is logged in the
+# scenario's output.
+mkdir -p "$work/fake-cargo"
+cat >"$work/fake-cargo/cargo" <<SH
+#!/usr/bin/env bash
+set -euo pipefail
+echo "cargo \$*" >>"\$PMS_E2E_OUT/cargo-calls"
+echo "fake cargo: \$*"
+[ "\${1:-}" = build ] || { echo "fake cargo: not a build" >&2; exit 101; }
+manifest="" target_dir="" release=false locked=false
+while [ \$# -gt 0 ]; do
+  case "\$1" in
+    --manifest-path) manifest=\$2; shift ;;
+    --target-dir) target_dir=\$2; shift ;;
+    --release) release=true ;;
+    --locked) locked=true ;;
+  esac
+  shift
+done
+[ "\$release" = true ] && [ "\$locked" = true ] || { echo "fake cargo: want --release --locked" >&2; exit 101; }
+[ -f "\$manifest" ] && [ -f "\$(dirname "\$manifest")/Cargo.lock" ] || { echo "fake cargo: no manifest at \$manifest" >&2; exit 101; }
+mkdir -p "\$target_dir/release"
+cp "$work/bin/post-merge-smoke" "\$target_dir/release/post-merge-smoke"
+SH
+chmod +x "$work/fake-cargo/cargo"
+
+# install_seconds: the install steps' time in the scenario's act log (find, restore, build).
+install_seconds() {
+  python3 - "$scenario_out/act.log" <<'PY'
+import re, sys
+total = 0.0
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    m = re.search(r"(?:Success|Failure) - Main (?:Install|Restore a cached build of|Build) post-merge-smoke \[([0-9.]+)(µs|ms|s)\]", line)
+    if m:
+        total += float(m.group(1)) * {"µs": 1e-6, "ms": 1e-3, "s": 1.0}[m.group(2)]
+print(f"{total:.2f}")
+PY
+}
+
+scenario_path="$bare_path:$work/fake-cargo"
+scenario_cache="$work/actions-cache"
+run_scenario cache-build 110 'echo built-ok'
+[ "$act_rc" -eq 0 ] || fail "act exited $act_rc, want 0"
+expect_line smoke-status PASS
+[ "$(wc -l <"$scenario_out/cargo-calls" 2>/dev/null)" = 1 ] || fail "the first run did not build once"
+grep -q "built from source; saved to the cache" "$scenario_out/act.log" || fail "the install log does not say it built"
+grep -q "stand-in cache: saved .* as post-merge-smoke-bin-v1-" "$scenario_out/act.log" || fail "the build was not saved to the cache"
+echo "act-e2e: [cache-build] install steps took $(install_seconds) s (the fake cargo copies a prebuilt binary)"
+finish_scenario
+
+run_scenario cache-restore 111 'echo restored-ok'
+[ "$act_rc" -eq 0 ] || fail "act exited $act_rc, want 0"
+expect_line smoke-status PASS
+expect_json smoke-envelope.json "v['smoke_result']['stdout_tail']" restored-ok
+expect_file_absent cargo-calls
+grep -q "stand-in cache: restored post-merge-smoke-bin-v1-" "$scenario_out/act.log" || fail "nothing was restored from the cache"
+grep -q "restored from the cache, built earlier from this action's source" "$scenario_out/act.log" ||
+  fail "the install log does not say it used the cached build"
+grep -q "building from the action's source" "$scenario_out/act.log" && fail "the second run built again"
+echo "act-e2e: [cache-restore] install steps took $(install_seconds) s"
+finish_scenario
+
+scenario_path=$bare_path
+scenario_cache="$work/empty-cache"
+run_scenario install-fails 112 'echo never-runs'
+[ "$act_rc" -ne 0 ] || fail "act exited 0, want a failed job"
+expect_line smoke-status BLOCKED
+expect_line report status=BLOCKED
+expect_line report allow=false
+expect_line report exit=70
+expect_file_absent follow-on-status
+grep -q "post-merge-smoke: install failed::no binary on PATH, no release to download (dist/checksums.txt lists no release" "$scenario_out/act.log" ||
+  fail "the install step does not say what failed"
+grep -q "set the input 'version' to a release listed in the action's dist/checksums.txt, put post-merge-smoke on PATH before this step, or make cargo available" "$scenario_out/act.log" ||
+  fail "the install step does not say what to do"
+grep -q "the binary could not be installed" "$scenario_out/act.log" || fail "the verdict step does not name the install"
+grep -q "the binary wrote no verdict" "$scenario_out/act.log" && fail "the verdict step blames the binary, not the install"
+finish_scenario
+scenario_path=$PATH
+scenario_cache=""
+
+echo "act-e2e: all scenarios passed (PASS, FAIL, TIMEOUT, forged outputs, the example workflow, the sharded example, the cached install, a failed install) in $((SECONDS - started)) s"
