@@ -35,8 +35,8 @@ pub async fn execute(args: AggregateArgs, env: Environment) -> i32 {
     let temp = env.temp_dir();
     let local = notify::Local { repo: repo.as_ref(), temp: &temp };
     let branch = result.main_branch.clone();
-    notify::publish(&mut result.envelope, &branch, &config.publish, &github, local, &progress, &mut cancel)
-        .await;
+    let publish = super::publish_rules(&config.publish, false, &env, &progress);
+    notify::publish(&mut result.envelope, &branch, &publish, &github, local, &progress, &mut cancel).await;
     progress.info(&format!("{}: {}", result.envelope.status.as_str(), result.summary));
     let output = config.output.as_deref();
     super::write::verdict(
@@ -53,7 +53,7 @@ pub async fn execute(args: AggregateArgs, env: Environment) -> i32 {
 /// The work tree a revert can be made in: a checkout at the merge commit, when the job
 /// has one.
 async fn checkout(config: &AggregateConfig, env: &Environment, merge_commit: &str) -> Option<Repo> {
-    if !config.publish.revert_pr {
+    if !config.publish.revert_pr || env.ci.event_name.as_deref() == Some("merge_group") {
         return None;
     }
     let dir = config.workdir.clone().unwrap_or_else(|| env.cwd().to_owned());

@@ -57,3 +57,34 @@ fn print_document(text: &[u8], progress: &Progress) -> std::io::Result<()> {
     }
     printed
 }
+
+/// What a verdict may tell GitHub: a shard tells nothing (its aggregate does), and a verdict
+/// on a merge queue's commit sets only the commit status (the commit is not on main yet). A
+/// flag that is ignored says so.
+fn publish_rules(
+    asked: &crate::config::PublishConfig,
+    shard: bool,
+    env: &Environment,
+    progress: &Progress,
+) -> crate::config::PublishConfig {
+    let mut publish = asked.clone();
+    let (why, keep_status) = if shard {
+        ("on a shard: the aggregate publishes the verdict", false)
+    } else if env.ci.event_name.as_deref() == Some("merge_group") {
+        ("on a merge_group event: the queue's commit is not on main yet", true)
+    } else {
+        return publish;
+    };
+    let off = |on: &mut bool, flag: &str| {
+        if std::mem::take(on) {
+            progress.info(&format!("notice: {flag} is ignored {why}"));
+        }
+    };
+    if !keep_status {
+        off(&mut publish.commit_status, "--commit-status");
+    }
+    off(&mut publish.escalation_issue, "--escalation-issue");
+    off(&mut publish.gate, "--gate");
+    off(&mut publish.revert_pr, "--revert-pr");
+    publish
+}

@@ -30,39 +30,13 @@ pub async fn execute(args: RunArgs, env: Environment) -> i32 {
     let api = github.as_ref().ok().map(|(_, api)| api);
     let mut report = run::run(&config, &env, api, &mut cancel, &progress).await;
     let branch = report.main_branch.clone();
-    let publish = what_to_publish(&config, &env, &progress);
+    let publish = super::publish_rules(&config.publish, config.shard.is_some(), &env, &progress);
     let temp = env.temp_dir();
     let local = notify::Local { repo: report.repo.as_ref(), temp: &temp };
     notify::publish(&mut report.envelope, &branch, &publish, &github, local, &progress, &mut cancel).await;
     progress.info(&format!("{}: {}", report.envelope.status.as_str(), report.summary));
     let output = config.output.as_deref();
     super::write::verdict(&report.envelope, report.exit_code, output, &env, baseline, &redactor, &progress)
-}
-
-/// What this run may tell GitHub: a shard tells nothing (its aggregate does), and a merge
-/// queue's run sets only the commit status (the queue's commit is not main). A flag that is
-/// ignored says so.
-fn what_to_publish(config: &RunConfig, env: &Environment, progress: &Progress) -> PublishConfig {
-    let mut publish = config.publish.clone();
-    let (why, keep_status) = if config.shard.is_some() {
-        ("on a shard: the aggregate publishes the verdict", false)
-    } else if env.ci.event_name.as_deref() == Some("merge_group") {
-        ("on a merge_group event: the queue's commit is not on main yet", true)
-    } else {
-        return publish;
-    };
-    let off = |on: &mut bool, flag: &str| {
-        if std::mem::take(on) {
-            progress.info(&format!("notice: {flag} is ignored {why}"));
-        }
-    };
-    if !keep_status {
-        off(&mut publish.commit_status, "--commit-status");
-    }
-    off(&mut publish.escalation_issue, "--escalation-issue");
-    off(&mut publish.gate, "--gate");
-    off(&mut publish.revert_pr, "--revert-pr");
-    publish
 }
 
 fn run_config(args: RunArgs, env: &Environment) -> RunConfig {

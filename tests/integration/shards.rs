@@ -293,3 +293,21 @@ fn a_merge_queue_run_judges_the_queue_commit_without_a_stale_check() {
     assert_eq!(out.status.code(), Some(4));
     assert_eq!(env["decision"]["reason_codes"][0], "EVENT_PAYLOAD_INVALID");
 }
+
+#[test]
+fn an_aggregate_on_a_merge_queue_commit_publishes_only_its_status() {
+    let (repo, dir) = three_green_shards();
+    let mut cmd = bin();
+    cmd.current_dir(&dir)
+        .env("GITHUB_EVENT_NAME", "merge_group")
+        .env("GITHUB_SHA", repo.head())
+        .args(["aggregate", "--shards", "3", "--escalation-issue", "--gate", "--revert-pr", "--envelopes"])
+        .arg(&dir);
+    let (out, env) = run_envelope(&mut cmd);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for flag in ["--escalation-issue", "--gate", "--revert-pr"] {
+        assert!(stderr.contains(&format!("{flag} is ignored on a merge_group event")), "{stderr}");
+    }
+    assert_eq!(env["notifications"], json!([]), "nothing asked of GitHub");
+}
