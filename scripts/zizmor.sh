@@ -4,15 +4,10 @@
 # severity or worse; low and informational findings are printed but do not fail.
 set -euo pipefail
 
-ZIZMOR_VERSION=1.32.0
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="$root/.venv"
 
-if ! "$venv/bin/zizmor" --version 2>/dev/null | grep -qx "zizmor $ZIZMOR_VERSION"; then
-  echo "zizmor.sh: installing zizmor==$ZIZMOR_VERSION into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "zizmor==$ZIZMOR_VERSION"
-fi
+"$root/scripts/python-tools.sh"
 
 cd "$root"
 # Everything, for the log; then only what fails the check.
