@@ -135,4 +135,3 @@ pub struct Smoke {
     #[schemars(required, schema_with = "nullable::<u32>")]
     pub shard: Option<u32>,
 }
-
