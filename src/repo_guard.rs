@@ -29,6 +29,11 @@ impl RepoGuard {
         while next < paths.len() && paths.len() < 2 + MAX_INCLUDE_DEPTH * 4 {
             let file = paths[next].clone();
             next += 1;
+            // Most configuration includes nothing: no git process to ask then.
+            let text = bounded_read::read(&file, CONFIG_CAP).unwrap_or_default();
+            if !String::from_utf8_lossy(&text).to_ascii_lowercase().contains("include") {
+                continue;
+            }
             for include in git.config_includes(&file).await.unwrap_or_default() {
                 let path = resolve(&include, &file, env);
                 if !paths.contains(&path) {

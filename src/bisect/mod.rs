@@ -208,7 +208,8 @@ impl Probes<'_> {
                 return None;
             }
         };
-        let probe = TreeCheck::take(&self.inputs.repo.git.at(tree.path()), commit).await;
+        let retries = self.ctx.confirm.retries > 0;
+        let probe = TreeCheck::take(&self.inputs.repo.git.at(tree.path()), commit, retries).await;
         let dir = tree.path().join(self.inputs.subdir);
         let ctx = Context { dir: &dir, tree: Some(&probe), ..self.ctx.clone() };
         let run = attempts::run_smoke(&ctx, self.inputs.smoke, cancel).await;

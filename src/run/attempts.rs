@@ -50,8 +50,9 @@ pub struct TreeCheck {
 }
 
 impl TreeCheck {
-    pub async fn take(git: &Git, head: &str) -> TreeCheck {
-        let hidden = git.hidden_files().await.unwrap_or_default();
+    /// `retries`: whether any attempt may follow another; without, nothing is asked.
+    pub async fn take(git: &Git, head: &str, retries: bool) -> TreeCheck {
+        let hidden = if retries { git.hidden_files().await.unwrap_or_default() } else { Vec::new() };
         TreeCheck { git: git.clone(), head: head.to_owned(), hidden }
     }
 }

@@ -76,10 +76,13 @@ pub async fn run(
     let quarantine = Quarantine::new(&resolution.quarantine);
 
     let (guard, tree) = match &merge.repo {
-        Some(repo) => (
-            Some(RepoGuard::take_with_includes(&repo.dirs, &repo.git, env).await),
-            Some(attempts::TreeCheck::take(&repo.git, &merge.merge_commit).await),
-        ),
+        Some(repo) => {
+            let (guard, tree) = tokio::join!(
+                RepoGuard::take_with_includes(&repo.dirs, &repo.git, env),
+                attempts::TreeCheck::take(&repo.git, &merge.merge_commit, config.confirm.retries > 0)
+            );
+            (Some(guard), Some(tree))
+        }
         None => (None, None),
     };
     let ctx = attempts::Context {
