@@ -1,11 +1,17 @@
 //! Bounded capture of one output stream while it streams: a head buffer, a tail ring and a
 //! count of what fell between them, so memory stays flat whatever the smoke prints.
 //!
+//! The stream can be read straight into the capture ([`BoundedCapture::spare`]), which
+//! keeps the last piece where it was read until the next piece shows whether the tail
+//! needs it: in a flood, where each piece is longer than the tail, the middle of the stream
+//! is never copied at all.
+//!
 //! Rendering turns the kept bytes into text no longer than the cap: invalid UTF-8 becomes
 //! U+FFFD (never dropped silently) and, when anything was left out, one marker line says
 //! how many bytes.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 
 /// Room kept for the marker line; its longest form has a 20-digit count.
 const MARKER_ROOM: usize = 64;
@@ -19,7 +25,14 @@ pub struct BoundedCapture {
     head_cap: usize,
     tail_cap: usize,
     head: Vec<u8>,
+    /// At most `tail_cap` bytes; the stream's end is this, then `deferred`.
     tail: VecDeque<u8>,
+    /// Two read buffers, used in turn.
+    reads: [Vec<u8>; 2],
+    /// Which of `reads` the next read goes into; the other may hold `deferred`.
+    spare: usize,
+    /// The last piece kept in place, in `reads[1 - spare]`, not yet copied into `tail`.
+    deferred: Range<usize>,
     total: u64,
 }
 
@@ -34,11 +47,16 @@ impl BoundedCapture {
             tail_cap,
             head: Vec::with_capacity(head_cap.min(8192)),
             tail: VecDeque::new(),
+            reads: [Vec::new(), Vec::new()],
+            spare: 0,
+            deferred: 0..0,
             total: 0,
         }
     }
 
+    /// Appends a copy of `bytes` to the stream.
     pub fn push(&mut self, mut bytes: &[u8]) {
+        self.settle();
         self.total += bytes.len() as u64;
         let room = self.head_cap - self.head.len();
         if room > 0 {
@@ -46,14 +64,57 @@ impl BoundedCapture {
             self.head.extend_from_slice(&bytes[..n]);
             bytes = &bytes[n..];
         }
-        if bytes.len() >= self.tail_cap {
-            self.tail.clear();
-            self.tail.extend(&bytes[bytes.len() - self.tail_cap..]);
-            return;
+        append_bounded(&mut self.tail, self.tail_cap, bytes);
+    }
+
+    /// A buffer of `size` bytes for the stream's next read, to be followed by
+    /// [`BoundedCapture::keep_spare`] or [`BoundedCapture::push`]. (Allocated zeroed on
+    /// first use, so pages a read never reaches cost no memory.)
+    pub fn spare(&mut self, size: usize) -> &mut [u8] {
+        let buf = &mut self.reads[self.spare];
+        if buf.len() < size {
+            *buf = vec![0; size];
         }
-        let overflow = (self.tail.len() + bytes.len()).saturating_sub(self.tail_cap);
-        self.tail.drain(..overflow);
-        self.tail.extend(bytes);
+        &mut buf[..size]
+    }
+
+    /// The first `n` bytes of the spare buffer, as the last read left them.
+    pub fn spare_filled(&self, n: usize) -> &[u8] {
+        &self.reads[self.spare][..n]
+    }
+
+    /// Appends the first `n` bytes of the spare buffer to the stream, in place: they are
+    /// copied only as far as the head needs them, or later, if the next piece is too
+    /// short to push them out of the tail.
+    pub fn keep_spare(&mut self, n: usize) {
+        self.total += n as u64;
+        let room = self.head_cap - self.head.len();
+        let start = room.min(n);
+        self.head.extend_from_slice(&self.reads[self.spare][..start]);
+        if n - start >= self.tail_cap {
+            // This piece is the whole tail: what came before it is never copied.
+            self.tail.clear();
+        } else {
+            self.settle();
+        }
+        self.deferred = start..n;
+        self.spare = 1 - self.spare;
+    }
+
+    /// Copies the deferred piece into the tail ring.
+    fn settle(&mut self) {
+        let deferred = std::mem::replace(&mut self.deferred, 0..0);
+        append_bounded(&mut self.tail, self.tail_cap, &self.reads[1 - self.spare][deferred]);
+    }
+
+    /// The kept end of the stream: the last `tail_cap` bytes of the ring and the deferred piece.
+    fn kept_tail(&self) -> Vec<u8> {
+        let deferred = &self.reads[1 - self.spare][self.deferred.clone()];
+        let from_ring = self.tail_cap.saturating_sub(deferred.len()).min(self.tail.len());
+        let mut tail = Vec::with_capacity(from_ring + deferred.len().min(self.tail_cap));
+        tail.extend(self.tail.range(self.tail.len() - from_ring..));
+        tail.extend_from_slice(&deferred[deferred.len().saturating_sub(self.tail_cap)..]);
+        tail
     }
 
     /// Every byte the stream produced, kept or not.
@@ -63,18 +124,18 @@ impl BoundedCapture {
 
     /// Bytes that fell between the head and the tail.
     pub fn dropped(&self) -> u64 {
-        self.total - (self.head.len() + self.tail.len()) as u64
+        let tail = (self.tail.len() + self.deferred.len()).min(self.tail_cap);
+        self.total - (self.head.len() + tail) as u64
     }
 
     /// The kept text: whole when it fits the cap, else head, marker line and tail.
     pub fn render(&self) -> String {
-        let (tail_a, tail_b) = self.tail.as_slices();
+        let tail = self.kept_tail();
         let dropped = self.dropped();
         if dropped == 0 {
-            let mut all = Vec::with_capacity(self.head.len() + self.tail.len());
+            let mut all = Vec::with_capacity(self.head.len() + tail.len());
             all.extend_from_slice(&self.head);
-            all.extend_from_slice(tail_a);
-            all.extend_from_slice(tail_b);
+            all.extend_from_slice(&tail);
             let text = String::from_utf8_lossy(&all);
             if text.len() <= self.cap {
                 return text.into_owned();
@@ -82,9 +143,20 @@ impl BoundedCapture {
             let mid = all.len() / 2;
             return render_split(&all[..mid], &all[mid..], 0, self.cap);
         }
-        let tail: Vec<u8> = tail_a.iter().chain(tail_b).copied().collect();
         render_split(&self.head, &tail, dropped, self.cap)
     }
+}
+
+/// Appends `bytes` to `ring`, keeping at most its last `cap` bytes.
+fn append_bounded(ring: &mut VecDeque<u8>, cap: usize, bytes: &[u8]) {
+    if bytes.len() >= cap {
+        ring.clear();
+        ring.extend(&bytes[bytes.len() - cap..]);
+        return;
+    }
+    let overflow = (ring.len() + bytes.len()).saturating_sub(cap);
+    ring.drain(..overflow);
+    ring.extend(bytes);
 }
 
 fn render_split(head: &[u8], tail: &[u8], dropped: u64, cap: usize) -> String {
@@ -224,6 +296,35 @@ mod tests {
         let mut small = BoundedCapture::new(256);
         small.push(b"ok \xff\xfe done");
         assert_eq!(small.render(), "ok \u{FFFD}\u{FFFD} done");
+    }
+
+    #[test]
+    fn reading_in_place_keeps_what_copying_keeps() {
+        // Pieces of every kind: shorter than the tail, longer, into and past the head.
+        let sizes = [1, 7, 100, 0, 150, 3000, 5, 900, 40_000, 2, 64, 64, 7000, 1, 120, 80, 95];
+        let mut byte = 0u8;
+        for cap in [256, 1000, 4096] {
+            let (mut copied, mut in_place) = (BoundedCapture::new(cap), BoundedCapture::new(cap));
+            for (i, &n) in sizes.iter().cycle().take(60).enumerate() {
+                let piece: Vec<u8> = (0..n)
+                    .map(|_| {
+                        byte = byte.wrapping_add(1);
+                        b'a' + byte % 26
+                    })
+                    .collect();
+                copied.push(&piece);
+                if i % 5 == 4 {
+                    in_place.push(&piece); // a piece the mask changed comes as a copy
+                } else {
+                    in_place.spare(64 * 1024)[..n].copy_from_slice(&piece);
+                    assert_eq!(in_place.spare_filled(n), &piece[..]);
+                    in_place.keep_spare(n);
+                }
+                assert_eq!(in_place.total(), copied.total());
+                assert_eq!(in_place.dropped(), copied.dropped(), "cap {cap}, piece {i}");
+                assert_eq!(in_place.render(), copied.render(), "cap {cap}, piece {i}");
+            }
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! Whatever happens, nothing the smoke started survives [`run`]: a guard kills the group
 //! and every descendant when the function returns, early or not.
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
@@ -144,7 +145,6 @@ pub async fn run(
     let mut stderr = child.stderr.take();
     stdout.as_ref().map(widen_pipe);
     stderr.as_ref().map(widen_pipe);
-    let (mut out_buf, mut err_buf) = (vec![0u8; READ_BUF], vec![0u8; READ_BUF]);
     let mut masks = [StreamMask::new(Arc::clone(redactor)), StreamMask::new(Arc::clone(redactor))];
     let mut flush_at: Option<Instant> = None;
 
@@ -160,23 +160,17 @@ pub async fn run(
 
     while status.is_none() || stdout.is_some() || stderr.is_some() {
         tokio::select! {
-            read = read_some(&mut stdout, &mut out_buf) => {
-                let bytes = match read {
-                    Some(n) => masks[0].push(&out_buf[..n]),
-                    None => { stdout = None; masks[0].finish().into() }
-                };
-                stdout_cap.push(&bytes);
-                if let Some(echo) = echo.as_deref_mut() && echo.push(Stream::Stdout, &bytes) {
+            read = read_some(&mut stdout, stdout_cap.spare(READ_BUF)) => {
+                stdout = stdout.filter(|_| read.is_some());
+                let waiting = take_read(read, &mut stdout_cap, &mut masks[0], echo.as_deref_mut(), Stream::Stdout);
+                if waiting {
                     flush_at.get_or_insert(Instant::now() + IDLE_FLUSH);
                 }
             },
-            read = read_some(&mut stderr, &mut err_buf) => {
-                let bytes = match read {
-                    Some(n) => masks[1].push(&err_buf[..n]),
-                    None => { stderr = None; masks[1].finish().into() }
-                };
-                stderr_cap.push(&bytes);
-                if let Some(echo) = echo.as_deref_mut() && echo.push(Stream::Stderr, &bytes) {
+            read = read_some(&mut stderr, stderr_cap.spare(READ_BUF)) => {
+                stderr = stderr.filter(|_| read.is_some());
+                let waiting = take_read(read, &mut stderr_cap, &mut masks[1], echo.as_deref_mut(), Stream::Stderr);
+                if waiting {
                     flush_at.get_or_insert(Instant::now() + IDLE_FLUSH);
                 }
             },
@@ -239,6 +233,37 @@ pub async fn run(
         (None, None) => Ending::Signalled(Signal::SIGKILL as i32),
     };
     outcome(ending, &stdout_cap, &stderr_cap, leaked)
+}
+
+/// Passes what a read brought through the mask into the capture and the echo: `Some(n)`
+/// is the first `n` bytes of the capture's spare buffer, `None` the end of the stream.
+/// True when the echo holds a partial line.
+fn take_read(
+    read: Option<usize>,
+    capture: &mut BoundedCapture,
+    mask: &mut StreamMask,
+    echo: Option<&mut Echo>,
+    stream: Stream,
+) -> bool {
+    let masked = match read {
+        Some(n) => mask.push(capture.spare_filled(n)),
+        None => Cow::Owned(mask.finish()),
+    };
+    let waiting = echo.is_some_and(|echo| echo.push(stream, &masked));
+    match masked {
+        // Unchanged by the mask: the read's own bytes (all, or all but a held-back end),
+        // kept where they were read.
+        Cow::Borrowed(bytes) if std::ptr::eq(bytes.as_ptr(), capture.spare_filled(0).as_ptr()) => {
+            let n = bytes.len();
+            capture.keep_spare(n);
+        }
+        Cow::Borrowed(bytes) => {
+            let bytes = bytes.to_vec();
+            capture.push(&bytes);
+        }
+        Cow::Owned(bytes) => capture.push(&bytes),
+    }
+    waiting
 }
 
 /// Lets a fast smoke write ahead of us; where the kernel refuses, the default size works too.
