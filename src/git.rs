@@ -82,18 +82,26 @@ pub struct GitDirs {
 #[derive(Debug, Clone)]
 pub struct Git {
     dir: PathBuf,
+    /// `git` as found on the `PATH` it is given. A full path lets the standard library start
+    /// it with `posix_spawn` (a vfork) instead of fork and a search of `PATH` in the child,
+    /// which costs the tool's whole address space a copy-on-write per git process.
+    program: OsString,
     env: Vec<(OsString, OsString)>,
     /// Set by [`Git::pin`]: every later command names these folders explicitly.
     pinned: Option<GitDirs>,
 }
 
 impl Git {
-    pub fn new(dir: impl Into<PathBuf>, env: &Environment) -> Self {
+    pub fn new(dir: impl Into<PathBuf>, environment: &Environment) -> Self {
         let env = PASSED_VARIABLES
             .iter()
-            .filter_map(|name| env.var_os(name).map(|value| ((*name).into(), value.to_owned())))
+            .filter_map(|name| environment.var_os(name).map(|value| ((*name).into(), value.to_owned())))
             .collect();
-        Git { dir: dir.into(), env, pinned: None }
+        let program = environment
+            .find_program("git")
+            .filter(|path| path.is_absolute())
+            .map_or_else(|| OsString::from("git"), OsString::from);
+        Git { dir: dir.into(), program, env, pinned: None }
     }
 
     /// The directory git runs in.
@@ -128,7 +136,7 @@ impl Git {
     }
 
     fn command(&self, dir: Option<&Path>) -> Command {
-        let mut command = Command::new("git");
+        let mut command = Command::new(&self.program);
         if let Some(dir) = dir {
             command.arg("-C").arg(dir);
         }
