@@ -67,23 +67,29 @@ def scrubbed_env():
 
 
 def timed(argv, cwd, env):
+    """Wall time, and CPU time (user + system) of the command and everything it waited for."""
     start = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
 
 
-def in_turn(variants, repeat, cwd):
+def in_turn(variants, repeat, cwd, cpu=False):
     """Runs each (argv, env) variant `repeat` times, taking turns (the order reversed every
-    other round), and returns the median wall time of each."""
-    times = [[] for _ in variants]
+    other round), and returns the median wall time of each (with `cpu`, also the median
+    CPU time)."""
+    walls, cpus = [[] for _ in variants], [[] for _ in variants]
     for i in range(repeat):
         order = list(range(len(variants)))
         if i % 2:
             order.reverse()
         for j in order:
             argv, env = variants[j]
-            times[j].append(timed(argv, cwd, env))
-    return [statistics.median(t) for t in times]
+            wall, used = timed(argv, cwd, env)
+            walls[j].append(wall)
+            cpus[j].append(used)
+    medians = [statistics.median(t) for t in walls]
+    return (medians, [statistics.median(t) for t in cpus]) if cpu else medians
 
 
 def tree_of(root):
@@ -136,6 +142,7 @@ class Row:
         self.figure, self.command, self.baseline_command = figure, command, baseline_command
         self.unit, self.target = unit, target
         self.values = []  # tool, baseline[, before]
+        self.cpu = []  # the same, CPU seconds of the whole command, for the output cases
 
     def compare(self, value, baseline):
         if self.unit == "s":
@@ -179,8 +186,8 @@ def measure(args, bins, repo, env):
         tool = [[b, "run", "--skip-stale-check", "--quiet", "--", "sh", "-c", smoke] for b in bins]
         base = ["sh", "-c", f"{smoke} | cat > /dev/null"]
         row = Row(figure, shlex.join(tool[0]), shlex.join(base), "s", ("ratio", 1.10))
-        medians = in_turn([(tool[0], tool_env), (base, env)] + [(t, tool_env) for t in tool[1:]], args.repeat, repo)
-        row.values = medians
+        variants = [(tool[0], tool_env), (base, env)] + [(t, tool_env) for t in tool[1:]]
+        row.values, row.cpu = in_turn(variants, args.repeat, repo, cpu=True)
         if tool_env is secret_env:
             row.command = f"GITHUB_TOKEN=ghs_… {row.command}"
         rows.append(row)
@@ -194,7 +201,8 @@ def measure(args, bins, repo, env):
     echo = [["sh", "-c", f"{q(b)} run --skip-stale-check -- sh -c {q(four_k)} {log}"] for b in bins]
     echo_base = ["sh", "-c", f"sh -c {q(four_k + ' | cat >&2')} {log}"]
     row = Row(f"echo {mib:.0f} MiB to the log, 4 KiB writes", echo[0][2], echo_base[2], "s", ("ratio", 1.10))
-    row.values = in_turn([(echo[0], env), (echo_base, env)] + [(e, env) for e in echo[1:]], args.repeat, repo)
+    variants = [(echo[0], env), (echo_base, env)] + [(e, env) for e in echo[1:]]
+    row.values, row.cpu = in_turn(variants, args.repeat, repo, cpu=True)
     rows.append(row)
 
     rss_cmd = [[b, "run", "--skip-stale-check", "--quiet", "--", "sh", "-c", four_k] for b in bins]
@@ -230,6 +238,13 @@ def report(rows, before):
         if before:
             line += f"{fmt(r.values[2], r.unit):>12}{r.compare(r.values[2], base):>10}"
         print(line + f"  {target_text(r.target):<12}{'yes' if r.met(tool, base) else 'NO'}")
+    print("\nCPU time (user + system, every process of the command), same runs:")
+    for r in rows:
+        if r.cpu:
+            line = f"{r.figure:<40}{fmt(r.cpu[0], 's'):>17}{fmt(r.cpu[1], 's'):>12}{r.compare(r.cpu[0], r.cpu[1]):>10}"
+            if before:
+                line += f"{fmt(r.cpu[2], 's'):>12}{r.compare(r.cpu[2], r.cpu[1]):>10}"
+            print(line)
     print()
     for r in rows:
         print(f"{r.figure}:\n  tool:     {r.command}\n  baseline: {r.baseline_command}")
@@ -264,10 +279,19 @@ def profiles(args, repo, env):
             ([b, "run", "--skip-stale-check", "--quiet", "--", "sh", "-c", smoke], env) for b in bins
         ]
         medians = in_turn(variants, args.repeat, repo)
-    print(f"{'profile':<42}{'clean build':>12}{'size':>10}{'capture 4 KiB':>15}{'ratio':>8}")
-    for (name, seconds, size), t in zip(built, medians[1:]):
-        print(f"{name:<42}{seconds:>10.0f} s{size / 1e6:>7.1f} MB{t:>13.3f} s{t / medians[0]:>7.2f}x")
-    print(f"{'baseline: ' + shlex.join(base):<42}")
+        starts = in_turn(
+            [(["true"], env)] + [([b, "run", "--skip-stale-check", "--quiet", "--", "true"], env) for b in bins],
+            args.runs,
+            repo,
+        )
+    load = os.getloadavg()[0]
+    print(f"{os.cpu_count()} cores, load average {load:.2f} at the end; capture: median of {args.repeat}, "
+          f"start-up: median of {args.runs}")
+    print(f"{'profile':<42}{'clean build':>12}{'size':>10}{'capture 4 KiB':>15}{'ratio':>8}{'start-up':>11}")
+    for (name, seconds, size), t, st in zip(built, medians[1:], starts[1:]):
+        print(f"{name:<42}{seconds:>10.0f} s{size / 1e6:>7.1f} MB{t:>13.3f} s{t / medians[0]:>7.2f}x"
+              f"{(st - starts[0]) * 1000:>+8.2f} ms")
+    print(f"capture baseline: {shlex.join(base)}: {medians[0]:.3f} s; start-up over `true` ({starts[0] * 1000:.2f} ms)")
 
 
 def main():
@@ -290,10 +314,10 @@ def main():
         if args.profiles:
             profiles(args, repo, env)
             return
-        binary = args.bin or DEFAULT_BIN
+        binary = os.path.abspath(args.bin) if args.bin else DEFAULT_BIN
         if not args.bin:
             build()
-        bins = [binary] + ([args.before] if args.before else [])
+        bins = [binary] + ([os.path.abspath(args.before)] if args.before else [])
         load = os.getloadavg()[0]
         rows = measure(args, bins, repo, env)
         load_after = os.getloadavg()[0]
