@@ -34,6 +34,10 @@ const PIPE_CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 const CANCEL_GRACE_MAX: Duration = Duration::from_secs(2);
 /// Reads take what a widened pipe holds in one go: fewer wake-ups per gibibyte.
 const READ_BUF: usize = 1024 * 1024;
+/// Reads while the output is echoed are no larger than a pipe's default size. The job log
+/// is a pipe the runner reads: a larger read is echoed in a write the runner must drain in
+/// several turns, and while the tool waits on it nobody reads the smoke's pipe.
+const ECHO_READ: usize = 64 * 1024;
 const PIPE_SIZE: i32 = 1024 * 1024;
 /// The kernel's pipe size, where it refuses to widen one.
 const DEFAULT_PIPE_SIZE: usize = 64 * 1024;
@@ -44,7 +48,8 @@ const DEFAULT_PIPE_SIZE: usize = 64 * 1024;
 const BATCH_PAUSE: Duration = Duration::from_micros(100);
 /// A read of less than this share of the pipe counts as little: a wake-up for so few bytes
 /// costs more than the bytes (a 64 KiB piece out of a 1 MiB pipe, a 4 KiB one out of a
-/// pipe that could not be widened).
+/// pipe that could not be widened). A read that filled its buffer never counts as little:
+/// more may be waiting.
 const LITTLE: usize = 16;
 
 #[derive(Debug, Clone)]
@@ -154,8 +159,9 @@ pub async fn run(
     let _guard = TreeGuard(pgid);
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
-    let out_little = stdout.as_ref().map_or(DEFAULT_PIPE_SIZE, widen_pipe) / LITTLE;
-    let err_little = stderr.as_ref().map_or(DEFAULT_PIPE_SIZE, widen_pipe) / LITTLE;
+    let read_size = if echo.is_some() { ECHO_READ } else { READ_BUF };
+    let out_little = (stdout.as_ref().map_or(DEFAULT_PIPE_SIZE, widen_pipe) / LITTLE).min(read_size);
+    let err_little = (stderr.as_ref().map_or(DEFAULT_PIPE_SIZE, widen_pipe) / LITTLE).min(read_size);
     let mut masks = [StreamMask::new(Arc::clone(redactor)), StreamMask::new(Arc::clone(redactor))];
     let mut flush_at: Option<Instant> = None;
     // Set when a read found little in its pipe: the smoke writes slower than we read, so
@@ -179,7 +185,7 @@ pub async fn run(
             std::thread::sleep(BATCH_PAUSE);
         }
         tokio::select! {
-            read = read_some(&mut stdout, stdout_cap.spare(READ_BUF)) => {
+            read = read_some(&mut stdout, stdout_cap.spare(read_size)) => {
                 pause = read.is_some_and(|n| n < out_little);
                 stdout = stdout.filter(|_| read.is_some());
                 let waiting = take_read(read, &mut stdout_cap, &mut masks[0], echo.as_deref_mut(), Stream::Stdout);
@@ -187,7 +193,7 @@ pub async fn run(
                     flush_at.get_or_insert(Instant::now() + IDLE_FLUSH);
                 }
             },
-            read = read_some(&mut stderr, stderr_cap.spare(READ_BUF)) => {
+            read = read_some(&mut stderr, stderr_cap.spare(read_size)) => {
                 pause = read.is_some_and(|n| n < err_little);
                 stderr = stderr.filter(|_| read.is_some());
                 let waiting = take_read(read, &mut stderr_cap, &mut masks[1], echo.as_deref_mut(), Stream::Stderr);
