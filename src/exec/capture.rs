@@ -1,10 +1,10 @@
 //! Bounded capture of one output stream while it streams: a head buffer, a tail ring and a
 //! count of what fell between them, so memory stays flat whatever the smoke prints.
 //!
-//! The stream can be read straight into the capture ([`BoundedCapture::spare`]), which
-//! keeps the last piece where it was read until the next piece shows whether the tail
-//! needs it: in a flood, where each piece is longer than the tail, the middle of the stream
-//! is never copied at all.
+//! The stream can be read straight into the capture ([`BoundedCapture::spare`]): reads
+//! append to one of two buffers, then to the other, and the bytes stay where they were read.
+//! Only when reading moves on to the other buffer is what the tail still needs of it copied
+//! into the ring, so in a flood the middle of the stream is never copied at all.
 //!
 //! Rendering turns the kept bytes into text no longer than the cap: invalid UTF-8 becomes
 //! U+FFFD (never dropped silently) and, when anything was left out, one marker line says
@@ -25,14 +25,17 @@ pub struct BoundedCapture {
     head_cap: usize,
     tail_cap: usize,
     head: Vec<u8>,
-    /// At most `tail_cap` bytes; the stream's end is this, then `deferred`.
+    /// At most `tail_cap` bytes. The stream ends with this, then `older`, then `newer`.
     tail: VecDeque<u8>,
-    /// Two read buffers, used in turn.
+    /// Two read buffers: reads append to `reads[current]`, then move on to the other.
     reads: [Vec<u8>; 2],
-    /// Which of `reads` the next read goes into; the other may hold `deferred`.
-    spare: usize,
-    /// The last piece kept in place, in `reads[1 - spare]`, not yet copied into `tail`.
-    deferred: Range<usize>,
+    current: usize,
+    /// What the stream left in place in `reads[1 - current]`, not copied into `tail`.
+    older: Range<usize>,
+    /// The same in `reads[current]`; the next read goes right after it.
+    newer: Range<usize>,
+    /// How long the room last handed out by [`BoundedCapture::spare`] is.
+    room: usize,
     total: u64,
 }
 
@@ -48,8 +51,10 @@ impl BoundedCapture {
             head: Vec::with_capacity(head_cap.min(8192)),
             tail: VecDeque::new(),
             reads: [Vec::new(), Vec::new()],
-            spare: 0,
-            deferred: 0..0,
+            current: 0,
+            older: 0..0,
+            newer: 0..0,
+            room: 0,
             total: 0,
         }
     }
@@ -67,53 +72,96 @@ impl BoundedCapture {
         append_bounded(&mut self.tail, self.tail_cap, bytes);
     }
 
-    /// A buffer of `size` bytes for the stream's next read, to be followed by
-    /// [`BoundedCapture::keep_spare`] or [`BoundedCapture::push`]. (Allocated zeroed on
-    /// first use, so pages a read never reaches cost no memory.)
+    /// Room for the stream's next read, at most `size` bytes (less near the end of a read
+    /// buffer), to be followed by [`BoundedCapture::keep_spare`] or
+    /// [`BoundedCapture::push`]. The buffers, `size` bytes each, are allocated zeroed on
+    /// first use, so pages a read never reaches cost no memory.
     pub fn spare(&mut self, size: usize) -> &mut [u8] {
-        let buf = &mut self.reads[self.spare];
-        if buf.len() < size {
-            *buf = vec![0; size];
+        if self.reads[0].is_empty() {
+            self.reads = [vec![0; size.max(1)], vec![0; size.max(1)]];
         }
-        &mut buf[..size]
+        let len = self.reads[self.current].len();
+        if len - self.newer.end < (len / 16).max(1) {
+            self.next_buffer();
+        }
+        let at = self.newer.end;
+        let end = len.min(at + size);
+        self.room = end - at;
+        &mut self.reads[self.current][at..end]
     }
 
-    /// The first `n` bytes of the spare buffer, as the last read left them.
+    /// How long the room last handed out by [`BoundedCapture::spare`] is: a read that filled
+    /// it may have left more in the pipe.
+    pub fn room(&self) -> usize {
+        self.room
+    }
+
+    /// The first `n` bytes of the room [`BoundedCapture::spare`] gave, as the last read left
+    /// them.
     pub fn spare_filled(&self, n: usize) -> &[u8] {
-        &self.reads[self.spare][..n]
+        &self.reads[self.current][self.newer.end..self.newer.end + n]
     }
 
-    /// Appends the first `n` bytes of the spare buffer to the stream, in place: they are
-    /// copied only as far as the head needs them, or later, if the next piece is too
-    /// short to push them out of the tail.
+    /// Appends the first `n` bytes of the spare room to the stream, in place. They are
+    /// copied only as far as the head needs them, or later, if the stream moves to the
+    /// other read buffer while they may still be part of the tail.
     pub fn keep_spare(&mut self, n: usize) {
         self.total += n as u64;
-        let room = self.head_cap - self.head.len();
-        let start = room.min(n);
-        self.head.extend_from_slice(&self.reads[self.spare][..start]);
-        if n - start >= self.tail_cap {
-            // This piece is the whole tail: what came before it is never copied.
-            self.tail.clear();
-        } else {
-            self.settle();
+        let at = self.newer.end;
+        let to_head = (self.head_cap - self.head.len()).min(n);
+        self.head.extend_from_slice(&self.reads[self.current][at..at + to_head]);
+        if self.newer.is_empty() {
+            self.newer = at + to_head..at + to_head;
         }
-        self.deferred = start..n;
-        self.spare = 1 - self.spare;
+        self.newer.end = at + n;
+        if self.newer.len() >= self.tail_cap {
+            // The newest bytes are the whole tail: what came before them is never copied.
+            self.tail.clear();
+            self.older = 0..0;
+        }
     }
 
-    /// Copies the deferred piece into the tail ring.
+    /// Moves reading on to the other buffer; what of the bytes there the tail still needs
+    /// is copied into the ring first.
+    fn next_buffer(&mut self) {
+        let needed = self.tail_cap.saturating_sub(self.newer.len());
+        let older = &self.reads[1 - self.current][self.older.clone()];
+        if older.len() >= needed {
+            self.tail.clear(); // the tail starts inside `older`: nothing before it counts
+        }
+        append_bounded(&mut self.tail, self.tail_cap, &older[older.len().saturating_sub(needed)..]);
+        self.older = std::mem::replace(&mut self.newer, 0..0);
+        self.current = 1 - self.current;
+    }
+
+    /// Copies every byte left in place into the tail ring.
     fn settle(&mut self) {
-        let deferred = std::mem::replace(&mut self.deferred, 0..0);
-        append_bounded(&mut self.tail, self.tail_cap, &self.reads[1 - self.spare][deferred]);
+        let older = std::mem::replace(&mut self.older, 0..0);
+        append_bounded(&mut self.tail, self.tail_cap, &self.reads[1 - self.current][older]);
+        let end = self.newer.end;
+        let newer = std::mem::replace(&mut self.newer, end..end);
+        append_bounded(&mut self.tail, self.tail_cap, &self.reads[self.current][newer]);
     }
 
-    /// The kept end of the stream: the last `tail_cap` bytes of the ring and the deferred piece.
+    /// The kept end of the stream: the last `tail_cap` bytes of the ring and what is in place.
     fn kept_tail(&self) -> Vec<u8> {
-        let deferred = &self.reads[1 - self.spare][self.deferred.clone()];
-        let from_ring = self.tail_cap.saturating_sub(deferred.len()).min(self.tail.len());
-        let mut tail = Vec::with_capacity(from_ring + deferred.len().min(self.tail_cap));
-        tail.extend(self.tail.range(self.tail.len() - from_ring..));
-        tail.extend_from_slice(&deferred[deferred.len().saturating_sub(self.tail_cap)..]);
+        let older = &self.reads[1 - self.current][self.older.clone()];
+        let newer = &self.reads[self.current][self.newer.clone()];
+        let mut tail: Vec<u8> = Vec::with_capacity(self.tail_cap);
+        let mut want = self.tail_cap;
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(4);
+        for part in [newer, older] {
+            let take = want.min(part.len());
+            parts.push(&part[part.len() - take..]);
+            want -= take;
+        }
+        let (ring_a, ring_b) = self.tail.as_slices();
+        for part in [ring_b, ring_a] {
+            let take = want.min(part.len());
+            parts.push(&part[part.len() - take..]);
+            want -= take;
+        }
+        parts.iter().rev().for_each(|part| tail.extend_from_slice(part));
         tail
     }
 
@@ -124,7 +172,7 @@ impl BoundedCapture {
 
     /// Bytes that fell between the head and the tail.
     pub fn dropped(&self) -> u64 {
-        let tail = (self.tail.len() + self.deferred.len()).min(self.tail_cap);
+        let tail = (self.tail.len() + self.older.len() + self.newer.len()).min(self.tail_cap);
         self.total - (self.head.len() + tail) as u64
     }
 
@@ -300,12 +348,13 @@ mod tests {
 
     #[test]
     fn reading_in_place_keeps_what_copying_keeps() {
-        // Pieces of every kind: shorter than the tail, longer, into and past the head.
-        let sizes = [1, 7, 100, 0, 150, 3000, 5, 900, 40_000, 2, 64, 64, 7000, 1, 120, 80, 95];
+        // Pieces of every kind: shorter than the tail, longer, into and past the head, and
+        // past the end of a read buffer.
+        let sizes = [1, 7, 100, 0, 150, 3000, 5, 900, 40_000, 2, 64, 64, 7000, 1, 120, 80, 95, 20_000];
         let mut byte = 0u8;
-        for cap in [256, 1000, 4096] {
+        for (cap, read_size) in [(256, 4096), (1000, 64 * 1024), (4096, 4096), (70_000, 16 * 1024)] {
             let (mut copied, mut in_place) = (BoundedCapture::new(cap), BoundedCapture::new(cap));
-            for (i, &n) in sizes.iter().cycle().take(60).enumerate() {
+            for (i, &n) in sizes.iter().cycle().take(90).enumerate() {
                 let piece: Vec<u8> = (0..n)
                     .map(|_| {
                         byte = byte.wrapping_add(1);
@@ -316,9 +365,19 @@ mod tests {
                 if i % 5 == 4 {
                     in_place.push(&piece); // a piece the mask changed comes as a copy
                 } else {
-                    in_place.spare(64 * 1024)[..n].copy_from_slice(&piece);
-                    assert_eq!(in_place.spare_filled(n), &piece[..]);
-                    in_place.keep_spare(n);
+                    // As reads would bring it: as much as the room allows, then the rest.
+                    let mut rest = &piece[..];
+                    loop {
+                        let room = in_place.spare(read_size);
+                        let take = room.len().min(rest.len());
+                        room[..take].copy_from_slice(&rest[..take]);
+                        assert_eq!(in_place.spare_filled(take), &rest[..take]);
+                        in_place.keep_spare(take);
+                        rest = &rest[take..];
+                        if rest.is_empty() {
+                            break;
+                        }
+                    }
                 }
                 assert_eq!(in_place.total(), copied.total());
                 assert_eq!(in_place.dropped(), copied.dropped(), "cap {cap}, piece {i}");

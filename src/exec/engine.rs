@@ -48,7 +48,7 @@ const DEFAULT_PIPE_SIZE: usize = 64 * 1024;
 const BATCH_PAUSE: Duration = Duration::from_micros(100);
 /// A read of less than this share of the pipe counts as little: a wake-up for so few bytes
 /// costs more than the bytes (a 64 KiB piece out of a 1 MiB pipe, a 4 KiB one out of a
-/// pipe that could not be widened). A read that filled its buffer never counts as little:
+/// pipe that could not be widened). A read that filled its room never counts as little:
 /// more may be waiting.
 const LITTLE: usize = 16;
 
@@ -160,8 +160,8 @@ pub async fn run(
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
     let read_size = if echo.is_some() { ECHO_READ } else { READ_BUF };
-    let out_little = (stdout.as_ref().map_or(DEFAULT_PIPE_SIZE, widen_pipe) / LITTLE).min(read_size);
-    let err_little = (stderr.as_ref().map_or(DEFAULT_PIPE_SIZE, widen_pipe) / LITTLE).min(read_size);
+    let out_little = stdout.as_ref().map_or(DEFAULT_PIPE_SIZE, widen_pipe) / LITTLE;
+    let err_little = stderr.as_ref().map_or(DEFAULT_PIPE_SIZE, widen_pipe) / LITTLE;
     let mut masks = [StreamMask::new(Arc::clone(redactor)), StreamMask::new(Arc::clone(redactor))];
     let mut flush_at: Option<Instant> = None;
     // Set when a read found little in its pipe: the smoke writes slower than we read, so
@@ -186,7 +186,7 @@ pub async fn run(
         }
         tokio::select! {
             read = read_some(&mut stdout, stdout_cap.spare(read_size)) => {
-                pause = read.is_some_and(|n| n < out_little);
+                pause = read.is_some_and(|n| n < out_little.min(stdout_cap.room()));
                 stdout = stdout.filter(|_| read.is_some());
                 let waiting = take_read(read, &mut stdout_cap, &mut masks[0], echo.as_deref_mut(), Stream::Stdout);
                 if waiting {
@@ -194,7 +194,7 @@ pub async fn run(
                 }
             },
             read = read_some(&mut stderr, stderr_cap.spare(read_size)) => {
-                pause = read.is_some_and(|n| n < err_little);
+                pause = read.is_some_and(|n| n < err_little.min(stderr_cap.room()));
                 stderr = stderr.filter(|_| read.is_some());
                 let waiting = take_read(read, &mut stderr_cap, &mut masks[1], echo.as_deref_mut(), Stream::Stderr);
                 if waiting {
