@@ -5,7 +5,6 @@
 //! Whatever happens, nothing the smoke started survives [`run`]: a guard kills the group
 //! and every descendant when the function returns, early or not.
 
-use std::borrow::Cow;
 use std::ffi::OsString;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
@@ -15,11 +14,11 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
-use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 use tokio::time::{Instant, sleep_until};
 
 use super::capture::BoundedCapture;
+use super::drain::Drain;
 use super::echo::{Echo, IDLE_FLUSH, Stream};
 use super::launch;
 use super::tree;
@@ -38,19 +37,11 @@ const READ_BUF: usize = 1024 * 1024;
 /// is a pipe the runner reads: a larger read is echoed in a write the runner must drain in
 /// several turns, and while the tool waits on it nobody reads the smoke's pipe.
 const ECHO_READ: usize = 64 * 1024;
-const PIPE_SIZE: i32 = 1024 * 1024;
-/// The kernel's pipe size, where it refuses to widen one.
-const DEFAULT_PIPE_SIZE: usize = 64 * 1024;
 /// After a read that found little in a pipe, how long to let the smoke write before
 /// reading again. A smoke writing 4 KiB at a time would otherwise wake us for nearly every
 /// write; this way one wake-up takes what a few dozen writes left. It delays a line by no
 /// more than this, far below what a person watching the log can see.
 const BATCH_PAUSE: Duration = Duration::from_micros(100);
-/// A read of less than this share of the pipe counts as little: a wake-up for so few bytes
-/// costs more than the bytes (a 64 KiB piece out of a 1 MiB pipe, a 4 KiB one out of a
-/// pipe that could not be widened). A read that filled its room never counts as little:
-/// more may be waiting.
-const LITTLE: usize = 16;
 
 #[derive(Debug, Clone)]
 pub struct Spec {
@@ -107,8 +98,8 @@ pub async fn run(
     mut echo: Option<&mut Echo>,
     cancel: &mut Cancel,
 ) -> Outcome {
-    let mut stdout_cap = BoundedCapture::new(spec.capture_bytes);
-    let mut stderr_cap = BoundedCapture::new(spec.capture_bytes);
+    let stdout_cap = BoundedCapture::new(spec.capture_bytes);
+    let stderr_cap = BoundedCapture::new(spec.capture_bytes);
     let started = Instant::now();
     let outcome = |ending, out: &BoundedCapture, err: &BoundedCapture, leaked| Outcome {
         ending,
@@ -157,12 +148,10 @@ pub async fn run(
         return outcome(ending, &stdout_cap, &stderr_cap, false);
     };
     let _guard = TreeGuard(pgid);
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
     let read_size = if echo.is_some() { ECHO_READ } else { READ_BUF };
-    let out_little = stdout.as_ref().map_or(DEFAULT_PIPE_SIZE, widen_pipe) / LITTLE;
-    let err_little = stderr.as_ref().map_or(DEFAULT_PIPE_SIZE, widen_pipe) / LITTLE;
-    let mut masks = [StreamMask::new(Arc::clone(redactor)), StreamMask::new(Arc::clone(redactor))];
+    let mask = || StreamMask::new(Arc::clone(redactor));
+    let mut stdout = Drain::new(child.stdout.take(), stdout_cap, mask(), Stream::Stdout, read_size);
+    let mut stderr = Drain::new(child.stderr.take(), stderr_cap, mask(), Stream::Stderr, read_size);
     let mut flush_at: Option<Instant> = None;
     // Set when a read found little in its pipe: the smoke writes slower than we read, so
     // letting it write for a moment costs it nothing and saves wake-ups.
@@ -178,26 +167,24 @@ pub async fn run(
     let mut killed = false;
     let mut leaked = false;
 
-    while status.is_none() || stdout.is_some() || stderr.is_some() {
+    while status.is_none() || stdout.is_open() || stderr.is_open() {
         if std::mem::take(&mut pause) {
             // Blocks the runtime, on purpose: a timer this short is below the runtime's
             // resolution, and nothing else here needs the thread for so brief a time.
             std::thread::sleep(BATCH_PAUSE);
         }
         tokio::select! {
-            read = read_some(&mut stdout, stdout_cap.spare(read_size)) => {
-                pause = read.is_some_and(|n| n < out_little.min(stdout_cap.room()));
-                stdout = stdout.filter(|_| read.is_some());
-                let waiting = take_read(read, &mut stdout_cap, &mut masks[0], echo.as_deref_mut(), Stream::Stdout);
-                if waiting {
+            read = stdout.read() => {
+                let taken = stdout.take(read, echo.as_deref_mut());
+                pause = taken.pause;
+                if taken.waiting {
                     flush_at.get_or_insert(Instant::now() + IDLE_FLUSH);
                 }
             },
-            read = read_some(&mut stderr, stderr_cap.spare(read_size)) => {
-                pause = read.is_some_and(|n| n < err_little.min(stderr_cap.room()));
-                stderr = stderr.filter(|_| read.is_some());
-                let waiting = take_read(read, &mut stderr_cap, &mut masks[1], echo.as_deref_mut(), Stream::Stderr);
-                if waiting {
+            read = stderr.read() => {
+                let taken = stderr.take(read, echo.as_deref_mut());
+                pause = taken.pause;
+                if taken.waiting {
                     flush_at.get_or_insert(Instant::now() + IDLE_FLUSH);
                 }
             },
@@ -244,9 +231,7 @@ pub async fn run(
             },
         }
     }
-    // Pipes abandoned while still open: what their masks held is not a secret.
-    stdout_cap.push(&masks[0].finish());
-    stderr_cap.push(&masks[1].finish());
+    let (stdout_cap, stderr_cap) = (stdout.finish(), stderr.finish());
     if let Some(echo) = echo {
         echo.finish();
     }
@@ -262,67 +247,41 @@ pub async fn run(
     outcome(ending, &stdout_cap, &stderr_cap, leaked)
 }
 
-/// Passes what a read brought through the mask into the capture and the echo: `Some(n)`
-/// is the first `n` bytes of the capture's spare buffer, `None` the end of the stream.
-/// True when the echo holds a partial line.
-fn take_read(
-    read: Option<usize>,
-    capture: &mut BoundedCapture,
-    mask: &mut StreamMask,
-    echo: Option<&mut Echo>,
-    stream: Stream,
-) -> bool {
-    let masked = match read {
-        Some(n) => mask.push(capture.spare_filled(n)),
-        None => Cow::Owned(mask.finish()),
-    };
-    let waiting = echo.is_some_and(|echo| echo.push(stream, &masked));
-    match masked {
-        // Unchanged by the mask: the read's own bytes (all, or all but a held-back end),
-        // kept where they were read.
-        Cow::Borrowed(bytes) if std::ptr::eq(bytes.as_ptr(), capture.spare_filled(0).as_ptr()) => {
-            let n = bytes.len();
-            capture.keep_spare(n);
-        }
-        Cow::Borrowed(bytes) => {
-            let bytes = bytes.to_vec();
-            capture.push(&bytes);
-        }
-        Cow::Owned(bytes) => capture.push(&bytes),
-    }
-    waiting
-}
-
-/// Lets a fast smoke write ahead of us; where the kernel refuses, the default size works
-/// too. Returns the pipe's size.
-fn widen_pipe(pipe: &impl std::os::fd::AsFd) -> usize {
-    #[cfg(target_os = "linux")]
-    let size = nix::fcntl::fcntl(pipe, nix::fcntl::FcntlArg::F_SETPIPE_SZ(PIPE_SIZE))
-        .or_else(|_| nix::fcntl::fcntl(pipe, nix::fcntl::FcntlArg::F_GETPIPE_SZ))
-        .ok()
-        .and_then(|size| usize::try_from(size).ok());
-    #[cfg(not(target_os = "linux"))]
-    let size: Option<usize> = {
-        let _ = (pipe, PIPE_SIZE);
-        None
-    };
-    size.unwrap_or(DEFAULT_PIPE_SIZE).min(READ_BUF)
-}
-
-/// Reads into `buf`; `None` at end of stream or on error. Never resolves once closed.
-async fn read_some<R: AsyncReadExt + Unpin>(reader: &mut Option<R>, buf: &mut [u8]) -> Option<usize> {
-    match reader {
-        Some(r) => match r.read(buf).await {
-            Ok(0) | Err(_) => None,
-            Ok(n) => Some(n),
-        },
-        None => std::future::pending().await,
-    }
-}
-
 async fn sleep_until_opt(at: Option<Instant>) {
     match at {
         Some(at) => sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A flood keeps the engine reading straight from the pipe, many reads in a row: every
+    /// byte must still be kept or counted.
+    #[test]
+    fn every_byte_of_a_flood_is_kept_or_counted() {
+        const BYTES: u64 = 200_000_000;
+        let spec = Spec {
+            argv: ["sh", "-c", &format!("head -c {BYTES} /dev/zero | tr '\\0' y")].map(OsString::from).into(),
+            workdir: std::env::temp_dir(),
+            env: std::env::var_os("PATH").map(|path| ("PATH".into(), path)).into_iter().collect(),
+            timeout: Duration::from_secs(120),
+            kill_grace: Duration::from_secs(1),
+            capture_bytes: 2048,
+            launcher: None,
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let outcome =
+            runtime.block_on(run(&spec, &Arc::new(Redactor::default()), None, &mut Cancel::never()));
+        assert_eq!(outcome.ending, Ending::Exited(0));
+        let (kept, marker) = outcome.stdout.split_once("[... ").expect("a marker");
+        let (omitted, tail) = marker.split_once(" bytes omitted by post-merge-smoke ...]\n").expect("marker");
+        let omitted: u64 = omitted.parse().expect("a count");
+        // The head gained a newline to end before the marker; it is not output.
+        let kept = kept.trim_end_matches('\n').len() + tail.len();
+        assert!(tail.bytes().all(|b| b == b'y'));
+        assert_eq!(omitted + kept as u64, BYTES);
     }
 }

@@ -2,6 +2,7 @@
 //! the timeout, and end the whole tree however the run ends.
 
 mod capture;
+mod drain;
 mod echo;
 mod engine;
 pub mod launch;
