@@ -5,15 +5,17 @@
 //! reading is paced: the engine waits for the runtime to report the pipe readable
 //! ([`Drain::read`]), then [`Drain::take`] reads on straight from the descriptor while the
 //! pipe keeps having more, and asks for a short pause (see [`crate::exec`]'s engine) when a
-//! read found little.
+//! read found little, if [`Pace`] finds that the pause pays.
 
 use std::borrow::Cow;
 use std::os::fd::AsFd;
+use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::capture::BoundedCapture;
 use super::echo::{Echo, Stream};
+use super::pace::Pace;
 use crate::redact::StreamMask;
 
 /// What a pipe is widened to, so a fast smoke can write ahead of us.
@@ -70,10 +72,16 @@ impl<R: AsFd> Drain<R> {
     /// Takes what [`Drain::read`] brought (`Some(n)` bytes, or `None` at the end), then
     /// reads on straight from the pipe while it has more, at most [`READS_NOW`] reads in
     /// all, stopping early when a read found little and the pause is due.
-    pub fn take(&mut self, read: Option<usize>, mut echo: Option<&mut Echo>) -> Taken {
+    pub fn take(&mut self, read: Option<usize>, pace: &mut Pace, mut echo: Option<&mut Echo>) -> Taken {
         let (mut read, mut reads, mut waiting) = (read, 1, false);
         loop {
-            let pause = read.is_some_and(|n| n < self.little.min(self.capture.room()));
+            let pause = match read {
+                Some(n) => {
+                    pace.record(n, Instant::now());
+                    n < self.little.min(self.capture.room()) && pace.pausing()
+                }
+                None => false,
+            };
             if read.is_none() {
                 self.pipe = None;
             }
@@ -197,11 +205,12 @@ mod tests {
         }
         drop(writer);
 
+        let mut pace = Pace::new();
         let mut takes = 0;
         while drain.is_open() {
             let pipe = drain.pipe.as_ref().expect("open");
             let first = read_now(pipe, drain.capture.spare(READ)).expect("the pipe has bytes or ends");
-            let taken = drain.take(first, None);
+            let taken = drain.take(first, &mut pace, None);
             assert!(!taken.pause, "reads that fill their room never pause");
             takes += 1;
         }

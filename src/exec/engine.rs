@@ -21,6 +21,7 @@ use super::capture::BoundedCapture;
 use super::drain::Drain;
 use super::echo::{Echo, IDLE_FLUSH, Stream};
 use super::launch;
+use super::pace::Pace;
 use super::tree;
 use crate::cancel::Cancel;
 use crate::redact::{Redactor, StreamMask};
@@ -154,8 +155,9 @@ pub async fn run(
     let mut stderr = Drain::new(child.stderr.take(), stderr_cap, mask(), Stream::Stderr, read_size);
     let mut flush_at: Option<Instant> = None;
     // Set when a read found little in its pipe: the smoke writes slower than we read, so
-    // letting it write for a moment costs it nothing and saves wake-ups.
+    // letting it write for a moment saves wake-ups (when `pace` finds that it pays).
     let mut pause = false;
+    let mut pace = Pace::new();
 
     // The engine is a library too: a timeout too large for the clock means "no timeout".
     const A_YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -175,14 +177,14 @@ pub async fn run(
         }
         tokio::select! {
             read = stdout.read() => {
-                let taken = stdout.take(read, echo.as_deref_mut());
+                let taken = stdout.take(read, &mut pace, echo.as_deref_mut());
                 pause = taken.pause;
                 if taken.waiting {
                     flush_at.get_or_insert(Instant::now() + IDLE_FLUSH);
                 }
             },
             read = stderr.read() => {
-                let taken = stderr.take(read, echo.as_deref_mut());
+                let taken = stderr.take(read, &mut pace, echo.as_deref_mut());
                 pause = taken.pause;
                 if taken.waiting {
                     flush_at.get_or_insert(Instant::now() + IDLE_FLUSH);
@@ -258,8 +260,8 @@ async fn sleep_until_opt(at: Option<Instant>) {
 mod tests {
     use super::*;
 
-    /// A flood keeps the engine reading straight from the pipe, many reads in a row: every
-    /// byte must still be kept or counted.
+    /// A flood keeps the engine reading straight from the pipe, many reads in a row, and
+    /// pausing or not as `Pace` decides: every byte must still be kept or counted.
     #[test]
     fn every_byte_of_a_flood_is_kept_or_counted() {
         const BYTES: u64 = 200_000_000;

@@ -6,6 +6,7 @@ mod drain;
 mod echo;
 mod engine;
 pub mod launch;
+mod pace;
 mod tree;
 
 pub use capture::{BoundedCapture, MIN_CAPTURE_BYTES};
