@@ -61,6 +61,8 @@ static PROGRAMS: std::sync::OnceLock<Programs> = std::sync::OnceLock::new();
 
 #[derive(Debug)]
 struct Programs {
+    /// `git` by its full path, which also lets the standard library start it with
+    /// `posix_spawn` (a vfork) instead of a fork that copies the tool's address space.
     git: OsString,
     /// `core.sshCommand`: ssh by its full path, without the user's configuration.
     ssh_command: String,
@@ -71,13 +73,20 @@ struct Programs {
 
 impl Programs {
     fn find(env: &Environment) -> Programs {
-        let ssh = env.find_program("ssh").map_or_else(|| "ssh".to_owned(), |p| quote(&p.to_string_lossy()));
+        let ssh = env
+            .find_program("ssh")
+            .map_or_else(|| "ssh".to_owned(), |p| quote(&absolute(p).to_string_lossy()));
         Programs {
-            git: env.find_program("git").map_or_else(|| "git".into(), PathBuf::into_os_string),
+            git: env.find_program("git").map_or_else(|| "git".into(), |p| absolute(p).into_os_string()),
             ssh_command: format!("core.sshCommand={ssh} -F /dev/null -o BatchMode=yes"),
             launcher: env.exe().map(Path::to_owned),
         }
     }
+}
+
+/// A program found through a relative `PATH` entry, fixed to where it was found now.
+fn absolute(path: PathBuf) -> PathBuf {
+    std::path::absolute(&path).unwrap_or(path)
 }
 
 /// A word for the shell git runs `core.sshCommand` with.
@@ -100,6 +109,8 @@ pub struct Checkout {
     pub toplevel: PathBuf,
     pub head: String,
     pub shallow: bool,
+    /// The git folders, as [`Git::pin`] would record them.
+    pub dirs: GitDirs,
 }
 
 /// Where a repository's git folders are, recorded before the smoke ran.
@@ -119,11 +130,11 @@ pub struct Git {
 }
 
 impl Git {
-    pub fn new(dir: impl Into<PathBuf>, env: &Environment) -> Self {
-        PROGRAMS.get_or_init(|| Programs::find(env));
+    pub fn new(dir: impl Into<PathBuf>, environment: &Environment) -> Self {
+        PROGRAMS.get_or_init(|| Programs::find(environment));
         let env = PASSED_VARIABLES
             .iter()
-            .filter_map(|name| env.var_os(name).map(|value| ((*name).into(), value.to_owned())))
+            .filter_map(|name| environment.var_os(name).map(|value| ((*name).into(), value.to_owned())))
             .collect();
         Git { dir: dir.into(), env, pinned: None }
     }
@@ -147,13 +158,21 @@ impl Git {
         let [git_dir, common, top] = lines[..] else {
             return Err(GitError::Failed { args: args.join(" "), stderr: out });
         };
-        let git_dir = PathBuf::from(git_dir);
+        let dirs = self.git_dirs(git_dir, common, top);
+        Ok((self.pinned_to(&dirs), dirs))
+    }
+
+    /// The same repository, addressed by git folders recorded earlier (see [`Git::pin`]).
+    pub fn pinned_to(&self, dirs: &GitDirs) -> Git {
+        Git { pinned: Some(dirs.clone()), ..self.clone() }
+    }
+
+    fn git_dirs(&self, git_dir: &str, common: &str, top: &str) -> GitDirs {
         let common_dir = match Path::new(common) {
             p if p.is_absolute() => p.to_owned(),
             p => self.dir.join(p),
         };
-        let dirs = GitDirs { git_dir, common_dir, toplevel: PathBuf::from(top) };
-        Ok((Git { pinned: Some(dirs.clone()), ..self.clone() }, dirs))
+        GitDirs { git_dir: PathBuf::from(git_dir), common_dir, toplevel: PathBuf::from(top) }
     }
 
     async fn run(&self, args: &[&str]) -> Result<String, GitError> {
@@ -214,20 +233,30 @@ impl Git {
         Ok(PathBuf::from(self.run(&["rev-parse", "--show-toplevel"]).await?.trim()))
     }
 
-    /// The top level, HEAD and whether the clone is shallow, in one call; fails when the
-    /// directory is not a checkout or has no HEAD.
+    /// The top level, HEAD, whether the clone is shallow and the git folders, in one call
+    /// (each git process costs start-up time); fails when the directory is not a checkout or
+    /// has no HEAD.
     pub async fn checkout(&self) -> Result<Checkout, GitError> {
-        let args = ["rev-parse", "--show-toplevel", "--is-shallow-repository", "--verify", "HEAD^{commit}"];
+        let args = [
+            "rev-parse",
+            "--show-toplevel",
+            "--is-shallow-repository",
+            "--absolute-git-dir",
+            "--git-common-dir",
+            "--verify",
+            "HEAD^{commit}",
+        ];
         let out = self.run(&args).await?;
-        let mut lines = out.lines();
-        match (lines.next(), lines.next(), lines.next()) {
-            (Some(top), Some(shallow), Some(head)) => Ok(Checkout {
-                toplevel: PathBuf::from(top),
-                shallow: shallow.trim() == "true",
-                head: head.trim().to_owned(),
-            }),
-            _ => Err(GitError::Failed { args: args.join(" "), stderr: out }),
-        }
+        let lines: Vec<&str> = out.lines().collect();
+        let [top, shallow, git_dir, common, head] = lines[..] else {
+            return Err(GitError::Failed { args: args.join(" "), stderr: out });
+        };
+        Ok(Checkout {
+            toplevel: PathBuf::from(top),
+            shallow: shallow.trim() == "true",
+            head: head.trim().to_owned(),
+            dirs: self.git_dirs(git_dir, common, top),
+        })
     }
 
     /// Tracked files whose content differs from HEAD (staged or not); untracked files are

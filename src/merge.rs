@@ -98,7 +98,12 @@ pub async fn inspect(
     if merge.preflight.is_some() {
         return merge;
     }
-    let (git, dirs) = match git.pin().await {
+    // The checkout's rev-parse recorded the git folders along with HEAD.
+    let pinned = match tree.dirs {
+        Some(dirs) => Ok((git.pinned_to(&dirs), dirs)),
+        None => git.pin().await,
+    };
+    let (git, dirs) = match pinned {
         Ok(pinned) => pinned,
         Err(e) => {
             merge.preflight = Some(Preflight::block(ReasonCode::WorktreeMismatch, e.to_string()));
@@ -107,9 +112,11 @@ pub async fn inspect(
     };
     let git = &git;
     let push: Option<&PushEvent> = push.as_ref().and_then(|p| p.as_ref().ok());
-    let (message, changed) = tokio::join!(
+    // Independent questions, asked at once: each git process costs start-up time.
+    let (message, changed, remote_url) = tokio::join!(
         git.commit_message(&merge.merge_commit),
-        changed_paths::find(git, api, push, &merge.merge_commit, tree.shallow)
+        changed_paths::find(git, api, push, &merge.merge_commit, tree.shallow),
+        remote_url(git, remote, &dirs.toplevel)
     );
     merge.changed_paths = changed;
     let message_pr = message.ok().as_deref().and_then(culprit::pr_number_from_message);
@@ -119,7 +126,6 @@ pub async fn inspect(
         merge.culprit = found.ok().flatten();
     }
     merge.task_id = merge.culprit.as_ref().map(|c| c.number).or(message_pr).map(|n| format!("#{n}"));
-    let remote_url = remote_url(git, remote, &dirs.toplevel).await;
     let push_before = push.map(|p| p.before.clone()).filter(|b| !github_actions::is_null_sha(b));
     merge.repo = Some(Repo { git: git.clone(), dirs, remote_url, shallow: tree.shallow, push_before });
     merge

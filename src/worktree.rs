@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::git::{self, Git};
+use crate::git::{self, Git, GitDirs};
 
 #[derive(Debug, Clone)]
 pub struct Worktree {
@@ -12,6 +12,8 @@ pub struct Worktree {
     pub merge_commit: String,
     /// A shallow clone lacks the parents a diff needs.
     pub shallow: bool,
+    /// The git folders, recorded with HEAD; `None` when it is not a checkout.
+    pub dirs: Option<GitDirs>,
     /// Why the run cannot be judged here, as a sentence.
     pub problem: Option<String>,
 }
@@ -21,10 +23,17 @@ pub async fn check(git: &Git, workdir: &Path, wanted: Option<&str>) -> Worktree 
         toplevel: None,
         merge_commit: wanted.unwrap_or("").to_owned(),
         shallow: false,
+        dirs: None,
         problem: None,
     };
     // Independent questions, asked at once: each git process costs start-up time.
-    let (checkout, modified) = tokio::join!(git.checkout(), modified(git));
+    let resolve = async {
+        match wanted {
+            Some(wanted) if is_commit_name(wanted) => git.resolve_commit(wanted).await,
+            _ => None,
+        }
+    };
+    let (checkout, modified, resolved) = tokio::join!(git.checkout(), modified(git), resolve);
     let checkout = match checkout {
         Ok(checkout) => checkout,
         Err(e) => {
@@ -39,10 +48,10 @@ pub async fn check(git: &Git, workdir: &Path, wanted: Option<&str>) -> Worktree 
     };
     tree.toplevel = Some(checkout.toplevel);
     tree.shallow = checkout.shallow;
+    tree.dirs = Some(checkout.dirs);
     let merge_commit = match wanted {
         None => checkout.head.clone(),
         Some(wanted) => {
-            let resolved = if is_commit_name(wanted) { git.resolve_commit(wanted).await } else { None };
             let Some(resolved) = resolved else {
                 tree.problem =
                     Some(format!("the merge commit `{wanted}` is not a commit in this repository"));

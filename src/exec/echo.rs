@@ -6,7 +6,7 @@
 //! at the start of a line, so the line after it (the closing `::stop-commands::` token)
 //! is a line of its own.
 
-use std::io::Write;
+use std::io::{IoSlice, Write};
 use std::time::Duration;
 
 /// A partial line waits at most this long for its end.
@@ -33,19 +33,23 @@ impl Echo {
 
     /// Echoes the complete lines of `bytes`; true when a partial line is left waiting.
     pub fn push(&mut self, stream: Stream, bytes: &[u8]) -> bool {
-        let pending = &mut self.pending[stream as usize];
+        let i = stream as usize;
         let cut = match memchr::memrchr(b'\n', bytes) {
             Some(at) => at + 1,
-            None if pending.len() + bytes.len() > MAX_PENDING => bytes.len(),
+            None if self.pending[i].len() + bytes.len() > MAX_PENDING => bytes.len(),
             None => {
-                pending.extend_from_slice(bytes);
-                return !pending.is_empty();
+                self.pending[i].extend_from_slice(bytes);
+                return !self.pending[i].is_empty();
             }
         };
-        let mut out = std::mem::take(pending);
-        out.extend_from_slice(&bytes[..cut]);
-        self.pending[stream as usize].extend_from_slice(&bytes[cut..]);
-        self.write(&out);
+        let (lines, rest) = bytes.split_at(cut);
+        // What waited goes out with the lines that complete it, in one write and without
+        // first copying the lines behind it.
+        let mut held = std::mem::take(&mut self.pending[i]);
+        self.write(&held, lines);
+        held.clear();
+        held.extend_from_slice(rest);
+        self.pending[i] = held;
         self.waiting()
     }
 
@@ -53,7 +57,7 @@ impl Echo {
     pub fn flush_partial(&mut self) {
         for i in 0..2 {
             let rest = std::mem::take(&mut self.pending[i]);
-            self.write(&rest);
+            self.write(&rest, &[]);
         }
     }
 
@@ -61,7 +65,7 @@ impl Echo {
     pub fn finish(&mut self) {
         self.flush_partial();
         if self.mid_line {
-            self.write(b"\n");
+            self.write(b"\n", &[]);
         }
     }
 
@@ -69,11 +73,23 @@ impl Echo {
         self.pending.iter().any(|p| !p.is_empty())
     }
 
-    fn write(&mut self, bytes: &[u8]) {
-        if let Some(&last) = bytes.last() {
-            self.mid_line = last != b'\n';
-            // A closed stderr must not stop the run: the envelope matters more than the echo.
-            let _ = std::io::stderr().write_all(bytes);
+    /// Writes `first` then `second`, with as few system calls as the kernel allows.
+    fn write(&mut self, first: &[u8], second: &[u8]) {
+        let Some(&last) = second.last().or(first.last()) else {
+            return;
+        };
+        self.mid_line = last != b'\n';
+        let mut parts = [IoSlice::new(first), IoSlice::new(second)];
+        let mut parts = &mut parts[..];
+        let mut stderr = std::io::stderr().lock();
+        while !parts.is_empty() {
+            match stderr.write_vectored(parts) {
+                Ok(0) => return,
+                Ok(n) => IoSlice::advance_slices(&mut parts, n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                // A closed stderr must not stop the run: the envelope matters more than the echo.
+                Err(_) => return,
+            }
         }
     }
 }

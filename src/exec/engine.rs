@@ -14,13 +14,14 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
-use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 use tokio::time::{Instant, sleep_until};
 
 use super::capture::BoundedCapture;
+use super::drain::Drain;
 use super::echo::{Echo, IDLE_FLUSH, Stream};
 use super::launch;
+use super::pace::Pace;
 use super::tree;
 use crate::cancel::Cancel;
 use crate::redact::{Redactor, StreamMask};
@@ -32,8 +33,16 @@ const PIPE_CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// A cancelled run must write its envelope inside the runner's 7.5 s window.
 const CANCEL_GRACE_MAX: Duration = Duration::from_secs(2);
 /// Reads take what a widened pipe holds in one go: fewer wake-ups per gibibyte.
-const READ_BUF: usize = 256 * 1024;
-const PIPE_SIZE: i32 = 1024 * 1024;
+const READ_BUF: usize = 1024 * 1024;
+/// Reads while the output is echoed are no larger than a pipe's default size. The job log
+/// is a pipe the runner reads: a larger read is echoed in a write the runner must drain in
+/// several turns, and while the tool waits on it nobody reads the smoke's pipe.
+const ECHO_READ: usize = 64 * 1024;
+/// After a read that found little in a pipe, how long to let the smoke write before
+/// reading again. A smoke writing 4 KiB at a time would otherwise wake us for nearly every
+/// write; this way one wake-up takes what a few dozen writes left. It delays a line by no
+/// more than this, far below what a person watching the log can see.
+const BATCH_PAUSE: Duration = Duration::from_micros(100);
 
 #[derive(Debug, Clone)]
 pub struct Spec {
@@ -90,8 +99,8 @@ pub async fn run(
     mut echo: Option<&mut Echo>,
     cancel: &mut Cancel,
 ) -> Outcome {
-    let mut stdout_cap = BoundedCapture::new(spec.capture_bytes);
-    let mut stderr_cap = BoundedCapture::new(spec.capture_bytes);
+    let stdout_cap = BoundedCapture::new(spec.capture_bytes);
+    let stderr_cap = BoundedCapture::new(spec.capture_bytes);
     let started = Instant::now();
     let outcome = |ending, out: &BoundedCapture, err: &BoundedCapture, leaked| Outcome {
         ending,
@@ -140,13 +149,15 @@ pub async fn run(
         return outcome(ending, &stdout_cap, &stderr_cap, false);
     };
     let _guard = TreeGuard(pgid);
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
-    stdout.as_ref().map(widen_pipe);
-    stderr.as_ref().map(widen_pipe);
-    let (mut out_buf, mut err_buf) = (vec![0u8; READ_BUF], vec![0u8; READ_BUF]);
-    let mut masks = [StreamMask::new(Arc::clone(redactor)), StreamMask::new(Arc::clone(redactor))];
+    let read_size = if echo.is_some() { ECHO_READ } else { READ_BUF };
+    let mask = || StreamMask::new(Arc::clone(redactor));
+    let mut stdout = Drain::new(child.stdout.take(), stdout_cap, mask(), Stream::Stdout, read_size);
+    let mut stderr = Drain::new(child.stderr.take(), stderr_cap, mask(), Stream::Stderr, read_size);
     let mut flush_at: Option<Instant> = None;
+    // Set when a read found little in its pipe: the smoke writes slower than we read, so
+    // letting it write for a moment saves wake-ups (when `pace` finds that it pays).
+    let mut pause = false;
+    let mut pace = Pace::new();
 
     // The engine is a library too: a timeout too large for the clock means "no timeout".
     const A_YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -158,25 +169,24 @@ pub async fn run(
     let mut killed = false;
     let mut leaked = false;
 
-    while status.is_none() || stdout.is_some() || stderr.is_some() {
+    while status.is_none() || stdout.is_open() || stderr.is_open() {
+        if std::mem::take(&mut pause) {
+            // Blocks the runtime, on purpose: a timer this short is below the runtime's
+            // resolution, and nothing else here needs the thread for so brief a time.
+            std::thread::sleep(BATCH_PAUSE);
+        }
         tokio::select! {
-            read = read_some(&mut stdout, &mut out_buf) => {
-                let bytes = match read {
-                    Some(n) => masks[0].push(&out_buf[..n]),
-                    None => { stdout = None; masks[0].finish().into() }
-                };
-                stdout_cap.push(&bytes);
-                if let Some(echo) = echo.as_deref_mut() && echo.push(Stream::Stdout, &bytes) {
+            read = stdout.read() => {
+                let taken = stdout.take(read, &mut pace, echo.as_deref_mut());
+                pause = taken.pause;
+                if taken.waiting {
                     flush_at.get_or_insert(Instant::now() + IDLE_FLUSH);
                 }
             },
-            read = read_some(&mut stderr, &mut err_buf) => {
-                let bytes = match read {
-                    Some(n) => masks[1].push(&err_buf[..n]),
-                    None => { stderr = None; masks[1].finish().into() }
-                };
-                stderr_cap.push(&bytes);
-                if let Some(echo) = echo.as_deref_mut() && echo.push(Stream::Stderr, &bytes) {
+            read = stderr.read() => {
+                let taken = stderr.take(read, &mut pace, echo.as_deref_mut());
+                pause = taken.pause;
+                if taken.waiting {
                     flush_at.get_or_insert(Instant::now() + IDLE_FLUSH);
                 }
             },
@@ -223,9 +233,7 @@ pub async fn run(
             },
         }
     }
-    // Pipes abandoned while still open: what their masks held is not a secret.
-    stdout_cap.push(&masks[0].finish());
-    stderr_cap.push(&masks[1].finish());
+    let (stdout_cap, stderr_cap) = (stdout.finish(), stderr.finish());
     if let Some(echo) = echo {
         echo.finish();
     }
@@ -241,28 +249,41 @@ pub async fn run(
     outcome(ending, &stdout_cap, &stderr_cap, leaked)
 }
 
-/// Lets a fast smoke write ahead of us; where the kernel refuses, the default size works too.
-fn widen_pipe(pipe: &impl std::os::fd::AsFd) {
-    #[cfg(target_os = "linux")]
-    let _ = nix::fcntl::fcntl(pipe, nix::fcntl::FcntlArg::F_SETPIPE_SZ(PIPE_SIZE));
-    #[cfg(not(target_os = "linux"))]
-    let _ = (pipe, PIPE_SIZE);
-}
-
-/// Reads into `buf`; `None` at end of stream or on error. Never resolves once closed.
-async fn read_some<R: AsyncReadExt + Unpin>(reader: &mut Option<R>, buf: &mut [u8]) -> Option<usize> {
-    match reader {
-        Some(r) => match r.read(buf).await {
-            Ok(0) | Err(_) => None,
-            Ok(n) => Some(n),
-        },
-        None => std::future::pending().await,
-    }
-}
-
 async fn sleep_until_opt(at: Option<Instant>) {
     match at {
         Some(at) => sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A flood keeps the engine reading straight from the pipe, many reads in a row, and
+    /// pausing or not as `Pace` decides: every byte must still be kept or counted.
+    #[test]
+    fn every_byte_of_a_flood_is_kept_or_counted() {
+        const BYTES: u64 = 200_000_000;
+        let spec = Spec {
+            argv: ["sh", "-c", &format!("head -c {BYTES} /dev/zero | tr '\\0' y")].map(OsString::from).into(),
+            workdir: std::env::temp_dir(),
+            env: std::env::var_os("PATH").map(|path| ("PATH".into(), path)).into_iter().collect(),
+            timeout: Duration::from_secs(120),
+            kill_grace: Duration::from_secs(1),
+            capture_bytes: 2048,
+            launcher: None,
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let outcome =
+            runtime.block_on(run(&spec, &Arc::new(Redactor::default()), None, &mut Cancel::never()));
+        assert_eq!(outcome.ending, Ending::Exited(0));
+        let (kept, marker) = outcome.stdout.split_once("[... ").expect("a marker");
+        let (omitted, tail) = marker.split_once(" bytes omitted by post-merge-smoke ...]\n").expect("marker");
+        let omitted: u64 = omitted.parse().expect("a count");
+        // The head gained a newline to end before the marker; it is not output.
+        let kept = kept.trim_end_matches('\n').len() + tail.len();
+        assert!(tail.bytes().all(|b| b == b'y'));
+        assert_eq!(omitted + kept as u64, BYTES);
     }
 }

@@ -2,9 +2,11 @@
 //! the timeout, and end the whole tree however the run ends.
 
 mod capture;
+mod drain;
 mod echo;
 mod engine;
 pub mod launch;
+mod pace;
 mod tree;
 
 pub use capture::{BoundedCapture, MIN_CAPTURE_BYTES};

@@ -33,6 +33,11 @@ pub fn signal_tree(pgid: Pid, signal: Signal) {
 /// Kills what is left of the tree and reaps the orphans re-parented to us, repeating while
 /// killing one reveals more (its children are re-parented when it dies).
 pub fn sweep(pgid: Pid) {
+    let _ = killpg(pgid, Signal::SIGKILL);
+    // The usual end of a smoke: nothing left, known without a walk through `/proc`.
+    if !has_children() {
+        return;
+    }
     for _ in 0..32 {
         signal_tree(pgid, Signal::SIGKILL);
         let left = descendants();
@@ -44,6 +49,21 @@ pub fn sweep(pgid: Pid) {
             let _ = waitpid(pid, Some(WaitPidFlag::WNOHANG));
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// Whether this process has a child, running or not yet reaped (it is left unreaped).
+/// Without one it has no descendants at all: as a subreaper it inherits every orphan below it.
+fn has_children() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use nix::sys::wait::{Id, waitid};
+        let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+        !matches!(waitid(Id::All, flags), Err(nix::errno::Errno::ECHILD))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        true
     }
 }
 
