@@ -130,3 +130,54 @@ fn one_endless_line_is_bounded_too() {
     assert!(out.starts_with("yyyy") && out.ends_with("yyyy"));
     assert!(omitted(out).is_some_and(|n| n > 49_000_000));
 }
+
+/// The live echo is live: a line, and a partial line left waiting (a progress bar), reach
+/// the log while the smoke still runs. The smoke waits for the test to have seen both, so
+/// an echo that held them until the smoke ended would fail this test, not slow it.
+#[test]
+fn a_line_reaches_the_log_while_the_smoke_still_runs() {
+    let repo = Repo::new("init");
+    let go = repo.tmp.path().join("seen");
+    // The text is assembled by printf, so the command line echoed to the log cannot match.
+    let smoke = "printf '%s-%s\\n' first line; printf '%s-%s' progress bar; \
+                 i=0; while [ ! -e \"$GO\" ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done; \
+                 [ -e \"$GO\" ]";
+    let mut child = crate::common::bin_std()
+        .current_dir(&repo.dir)
+        .args(["run", "--skip-stale-check", "--command", smoke])
+        .env("GO", &go)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = child.stdout.take().expect("piped");
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut text).map(|_| text)
+    });
+    let stderr = child.stderr.take().expect("piped");
+    let (seen_tx, seen_rx) = std::sync::mpsc::channel();
+    let log = std::thread::spawn(move || {
+        let mut log = Vec::new();
+        let mut stderr = stderr;
+        let mut buf = [0u8; 4096];
+        let mut told = false;
+        while let Ok(n @ 1..) = std::io::Read::read(&mut stderr, &mut buf) {
+            log.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&log);
+            if !told && text.contains("first-line\n") && text.contains("progress-bar") {
+                told = seen_tx.send(()).is_ok();
+            }
+        }
+        String::from_utf8_lossy(&log).into_owned()
+    });
+    // Both are seen while the smoke waits; only then may it end.
+    let seen = seen_rx.recv_timeout(std::time::Duration::from_secs(30));
+    std::fs::write(&go, b"").expect("marker");
+    let status = child.wait().expect("wait");
+    let log = log.join().expect("log");
+    assert!(seen.is_ok(), "the echo held the smoke's lines until it ended:\n{log}");
+    let env = parse_envelope(out.join().expect("reader").expect("read").as_bytes(), "stdout");
+    assert_eq!(env["status"], "PASS", "{log}");
+    assert!(status.success());
+}
