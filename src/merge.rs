@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::env::CiEnv;
 use crate::envelope::{Culprit, Notification, ReasonCode};
 use crate::facts::{Preflight, PreflightOutcome};
-use crate::git::{Git, GitDirs};
+use crate::git::{Git, GitDirs, GitError};
 use crate::github_actions::{self, PushEvent};
 use crate::github_api::{self, Api};
 use crate::notify;
@@ -75,12 +75,18 @@ pub async fn inspect(
 ) -> Merge {
     // The event speaks first: a tag push or a branch deletion is no merge to judge, whatever
     // the work tree holds, and a push without a readable payload cannot be judged at all.
-    let push = (ci.event_name.as_deref() == Some("push"))
+    let payload = (ci.event_name.as_deref() == Some("push"))
         .then(|| github_actions::read_push_event(ci.event_path.as_deref()));
     let event_preflight = ci.event_name.as_deref().and_then(|name| {
-        github_actions::event_preflight(name, ci.git_ref.as_deref(), main_branch, push.as_ref())
+        github_actions::event_preflight(name, ci.git_ref.as_deref(), main_branch, payload.as_ref())
     });
-    let tree = worktree::check(git, git.dir(), wanted).await;
+    let push: Option<&PushEvent> = payload.as_ref().and_then(|p| p.as_ref().ok());
+    // Every question git can answer before the smoke, asked at once (each git process
+    // costs start-up time): of the merge commit by the name it was asked for, checked
+    // below against the id the work tree check resolved.
+    let name = wanted.unwrap_or("HEAD");
+    let (tree, commit, url) =
+        tokio::join!(worktree::check(git, git.dir(), wanted), git.commit(name), git.remote_url(remote));
     let mut merge = Merge {
         merge_commit: tree.merge_commit,
         toplevel: tree.toplevel,
@@ -111,15 +117,15 @@ pub async fn inspect(
         }
     };
     let git = &git;
-    let push: Option<&PushEvent> = push.as_ref().and_then(|p| p.as_ref().ok());
-    // Independent questions, asked at once: each git process costs start-up time.
-    let (message, changed, remote_url) = tokio::join!(
-        git.commit_message(&merge.merge_commit),
-        changed_paths::find(git, api, push, &merge.merge_commit, tree.shallow),
-        remote_url(git, remote, &dirs.toplevel)
-    );
-    merge.changed_paths = changed;
-    let message_pr = message.ok().as_deref().and_then(culprit::pr_number_from_message);
+    // Asked by name: kept only when it is the merge commit, else asked again by its id.
+    let commit = match commit {
+        Ok(commit) if commit.id == merge.merge_commit => Some(commit),
+        _ => git.commit(&merge.merge_commit).await.ok(),
+    };
+    merge.changed_paths =
+        changed_paths::find(git, api, push, commit.as_ref(), &merge.merge_commit, tree.shallow).await;
+    let remote_url = settle_remote_url(url, remote, &dirs.toplevel);
+    let message_pr = commit.as_ref().and_then(|c| culprit::pr_number_from_message(&c.message));
     if let Some(api) = api {
         let found = github_api::culprit(api, &merge.merge_commit, main_branch, message_pr).await;
         merge.notifications.push(notify::notification(notify::CULPRIT, progress, found.as_ref().err()));
@@ -134,7 +140,16 @@ pub async fn inspect(
 /// The URL `remote` names now: a configured remote's, or `remote` itself when it is a URL
 /// or a path (a relative path is taken from the top level of the work tree).
 pub async fn remote_url(git: &Git, remote: &str, toplevel: &Path) -> Result<String, String> {
-    if let Ok(url) = git.remote_url(remote).await {
+    settle_remote_url(git.remote_url(remote).await, remote, toplevel)
+}
+
+/// [`remote_url`], from git's answer to `remote get-url`.
+fn settle_remote_url(
+    configured: Result<String, GitError>,
+    remote: &str,
+    toplevel: &Path,
+) -> Result<String, String> {
+    if let Ok(url) = configured {
         return Ok(absolute(&url, toplevel));
     }
     let looks_like_url = remote.contains("://") || remote.contains('/') || remote.contains(':');

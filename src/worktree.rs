@@ -27,13 +27,11 @@ pub async fn check(git: &Git, workdir: &Path, wanted: Option<&str>) -> Worktree 
         problem: None,
     };
     // Independent questions, asked at once: each git process costs start-up time.
-    let resolve = async {
-        match wanted {
-            Some(wanted) if is_commit_name(wanted) => git.resolve_commit(wanted).await,
-            _ => None,
-        }
-    };
-    let (checkout, modified, resolved) = tokio::join!(git.checkout(), modified(git), resolve);
+    // A full id (`GITHUB_SHA`) is compared with HEAD as it is: git is asked which commit a
+    // name means only for an abbreviation, or for an id HEAD is not at.
+    let abbreviated = wanted.filter(|w| !git::is_object_id(w));
+    let (checkout, modified, resolved) =
+        tokio::join!(git.checkout(), modified(git), resolve(git, abbreviated));
     let checkout = match checkout {
         Ok(checkout) => checkout,
         Err(e) => {
@@ -51,7 +49,14 @@ pub async fn check(git: &Git, workdir: &Path, wanted: Option<&str>) -> Worktree 
     tree.dirs = Some(checkout.dirs);
     let merge_commit = match wanted {
         None => checkout.head.clone(),
+        Some(wanted) if git::is_object_id(wanted) && wanted.eq_ignore_ascii_case(&checkout.head) => {
+            checkout.head.clone()
+        }
         Some(wanted) => {
+            let resolved = match resolved {
+                None if git::is_object_id(wanted) => resolve(git, Some(wanted)).await,
+                resolved => resolved,
+            };
             let Some(resolved) = resolved else {
                 tree.problem =
                     Some(format!("the merge commit `{wanted}` is not a commit in this repository"));
@@ -67,6 +72,13 @@ pub async fn check(git: &Git, workdir: &Path, wanted: Option<&str>) -> Worktree 
     };
     tree.merge_commit = merge_commit;
     tree
+}
+
+async fn resolve(git: &Git, name: Option<&str>) -> Option<String> {
+    match name {
+        Some(name) if is_commit_name(name) => git.resolve_commit(name).await,
+        _ => None,
+    }
 }
 
 /// A work tree with changed tracked files is not the merge commit, whatever HEAD says.

@@ -115,6 +115,16 @@ pub struct Checkout {
     pub dirs: GitDirs,
 }
 
+/// A commit, as [`Git::commit`] shows it.
+#[derive(Debug, Clone)]
+pub struct Commit {
+    pub id: String,
+    pub parents: Vec<String>,
+    pub message: String,
+    /// Changed against the first parent; everything, for a root commit.
+    pub paths: Vec<String>,
+}
+
 /// Where a repository's git folders are, recorded before the smoke ran.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GitDirs {
@@ -299,7 +309,8 @@ impl Git {
     /// Index entries flagged assume-unchanged or skip-worktree: `git status` does not look
     /// at them.
     pub async fn hidden_files(&self) -> Result<Vec<String>, GitError> {
-        let out = self.run(&["ls-files", "-v", "-z"]).await?;
+        // The whole tree, named from its top, whichever folder git runs in.
+        let out = self.run(&["ls-files", "-v", "-z", "--full-name", "--", ":/"]).await?;
         Ok(out
             .split('\0')
             .filter_map(|entry| entry.split_once(' '))
@@ -313,24 +324,38 @@ impl Git {
         Ok(self.run(&["remote", "get-url", "--", remote]).await?.trim().to_owned())
     }
 
-    /// Paths changed between two commits; from the first parent when `base` is `None`,
-    /// or everything when the commit has no parent.
-    pub async fn changed_paths(&self, base: Option<&str>, commit: &str) -> Result<Vec<String>, GitError> {
-        let out = match base {
-            Some(base) => {
-                let args = ["diff", "--no-ext-diff", "--no-textconv", "--name-only", "-z", "--no-renames"];
-                self.run(&[&args[..], &["--end-of-options", base, commit, "--"]].concat()).await?
-            }
-            // One process instead of resolving the parent first: `-m --first-parent` diffs a
-            // merge against its first parent, `--root` a root commit against nothing.
-            None => {
-                let args =
-                    ["diff-tree", "-r", "--root", "-m", "--first-parent", "--no-commit-id", "--name-only"];
-                self.run(&[&args[..], &["--no-renames", "-z", commit, "--"]].concat()).await?
-            }
-        };
-        Ok(out.split('\0').filter(|p| !p.is_empty()).map(str::to_owned).collect())
+    /// Paths changed between two commits.
+    pub async fn paths_between(&self, base: &str, commit: &str) -> Result<Vec<String>, GitError> {
+        let args = ["diff", "--no-ext-diff", "--no-textconv", "--name-only", "-z", "--no-renames"];
+        let out = self.run(&[&args[..], &["--end-of-options", base, commit, "--"]].concat()).await?;
+        Ok(nul_separated(&out).map(str::to_owned).collect())
     }
+
+    /// The commit `name` names, with its message and the paths it changed, in one process:
+    /// `--diff-merges=first-parent` diffs a merge against its first parent only (`-m
+    /// --first-parent` would diff it against each parent: `--first-parent` walks history,
+    /// and `diff-tree` walks none), `--root` a root commit against nothing, and `--always`
+    /// shows a commit that changed nothing.
+    pub async fn commit(&self, name: &str) -> Result<Commit, GitError> {
+        let args = ["diff-tree", "-r", "--root", "--diff-merges=first-parent", "--always", "--name-only"];
+        let format = ["--format=%H %P%n%B", "--no-renames", "-z", "--end-of-options", name, "--"];
+        let out = self.run(&[&args[..], &format[..]].concat()).await?;
+        // The header ends at the first NUL (a message holds none); the paths follow it,
+        // after a newline, each ending in a NUL.
+        let (header, paths) = out.split_once('\0').unwrap_or((&out, ""));
+        let (ids, message) = header.split_once('\n').unwrap_or((header, ""));
+        let mut ids = ids.split(' ').map(str::to_owned);
+        Ok(Commit {
+            id: ids.next().unwrap_or_default(),
+            parents: ids.collect(),
+            message: message.to_owned(),
+            paths: nul_separated(paths.strip_prefix('\n').unwrap_or(paths)).map(str::to_owned).collect(),
+        })
+    }
+}
+
+fn nul_separated(out: &str) -> impl Iterator<Item = &str> {
+    out.split('\0').filter(|p| !p.is_empty())
 }
 
 /// The commit `refs/heads/<branch>` points to at `url`; `None` when it has no such

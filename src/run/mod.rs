@@ -63,9 +63,15 @@ pub async fn run(
 
     let wanted = config.merge_commit.as_deref().or(queued.map(|q| q.head_sha.as_str())).or(ci.sha.as_deref());
     // Git and the API may hang on a network; a cancelled run must still write its verdict.
-    let mut merge = tokio::select! {
-        merge = merge::inspect(&git, api, ci, wanted, &main_branch, &config.remote, progress) => merge,
-        request = cancel.changed() => merge::cancelled(wanted, request.signal),
+    // The tree's hidden entries are asked at once with the merge's questions, and only when
+    // a retry may follow: a retry must not run on a tree an attempt changed.
+    let retries = config.confirm.retries > 0;
+    let hidden = async { if retries { git.hidden_files().await.unwrap_or_default() } else { Vec::new() } };
+    let (mut merge, hidden) = tokio::select! {
+        found = async {
+            tokio::join!(merge::inspect(&git, api, ci, wanted, &main_branch, &config.remote, progress), hidden)
+        } => found,
+        request = cancel.changed() => (merge::cancelled(wanted, request.signal), Vec::new()),
     };
     if let Some(problem) = queue_problem(queue.as_ref(), ci.sha.as_deref()) {
         merge.preflight.get_or_insert(Preflight::block(ReasonCode::EventPayloadInvalid, problem));
@@ -77,10 +83,9 @@ pub async fn run(
 
     let (guard, tree) = match &merge.repo {
         Some(repo) => {
-            let (guard, tree) = tokio::join!(
-                RepoGuard::take_with_includes(&repo.dirs, &repo.git, env),
-                attempts::TreeCheck::take(&repo.git, &merge.merge_commit, config.confirm.retries > 0)
-            );
+            let guard = RepoGuard::take_with_includes(&repo.dirs, &repo.git, env).await;
+            let tree =
+                attempts::TreeCheck { git: repo.git.clone(), head: merge.merge_commit.clone(), hidden };
             (Some(guard), Some(tree))
         }
         None => (None, None),

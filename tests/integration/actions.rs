@@ -597,7 +597,7 @@ fn other_events_run_the_smoke_without_a_payload() {
 fn changed_paths_come_from_the_push_range() {
     let repo = Repo::with_origin("Base");
     let before = repo.head();
-    repo.commit_file("api/a.txt", "a", "First");
+    let first = repo.commit_file("api/a.txt", "a", "First");
     let after = repo.commit_file("web/b.txt", "b", "Second (#7)");
     git(&repo.dir, &["push", "-q", "origin", "main"]);
     let step = Step::new();
@@ -606,6 +606,12 @@ fn changed_paths_come_from_the_push_range() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(env["changed_paths"], serde_json::json!(["api/a.txt", "web/b.txt"]));
     assert_eq!(env["task_id"], "#7");
+
+    // One commit pushed onto `before` (a merge by the button): that commit's own paths.
+    let step = Step::new();
+    step.push("push-branch-created.json", "refs/heads/main", &first, &after);
+    let (_, env) = run(step.command(&repo, "refs/heads/main").args(["--command", "true"]));
+    assert_eq!(env["changed_paths"], serde_json::json!(["web/b.txt"]));
 
     // A `before` this clone does not have (a shallow checkout, a force push), and no token
     // for the compare API: unknown, so only task and default registry entries apply.

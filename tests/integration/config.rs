@@ -1,7 +1,7 @@
 //! Where the smoke command comes from: flag, task file, registry, none; and what a broken
 //! task file or registry does to the verdict.
 
-use crate::common::{Repo, run_envelope};
+use crate::common::{Repo, git, run_envelope};
 
 fn write(repo: &Repo, path: &str, text: &str) -> std::path::PathBuf {
     let full = repo.dir.join(path);
@@ -74,6 +74,30 @@ fn registry_task_entry_beats_paths_which_beat_default() {
     repo.commit_file("docs/readme.md", "x", "Docs only");
     let (_, out, _) = run(&[]);
     assert_eq!(out, "default\n");
+}
+
+/// A merge changed what its branch brought to main, not what main did since the branch
+/// left: the docs smoke does not run for a merge that touched only the api.
+#[test]
+fn a_merge_s_changed_paths_are_against_its_first_parent() {
+    let repo = Repo::new("init");
+    repo.commit_file(
+        ".github/post-merge-smoke.yml",
+        "default: echo default\npaths:\n  - glob: \"api/**\"\n    command: echo api\n  - glob: \"docs/**\"\n    command: echo docs\n",
+        "Add the registry",
+    );
+    git(&repo.dir, &["checkout", "-q", "-b", "feature"]);
+    repo.commit_file("api/lib.rs", "fn x() {}", "Change the api");
+    git(&repo.dir, &["checkout", "-q", "main"]);
+    repo.commit_file("docs/guide.md", "x", "Docs on main meanwhile");
+    git(
+        &repo.dir,
+        &["merge", "-q", "--no-ff", "--no-edit", "-m", "Merge pull request #5 from feature", "feature"],
+    );
+    let (_, env) = run_envelope(repo.run().args(["--skip-stale-check"]));
+    assert_eq!(env["changed_paths"], serde_json::json!(["api/lib.rs"]));
+    assert_eq!(env["smoke_result"]["stdout_tail"], "api\n", "{env}");
+    assert_eq!(env["task_id"], "#5");
 }
 
 #[test]
