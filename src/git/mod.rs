@@ -25,6 +25,10 @@ use crate::env::Environment;
 mod history;
 
 const GIT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most of git's output a call keeps: far more than any answer the tool asks for
+/// needs (the changed paths of a merge that touched a million files fit).
+const OUTPUT_CAP: usize = 64 << 20;
+const STDERR_CAP: usize = 64 << 10;
 /// The caller's variables git may see: where programs are, whose home (ssh keys, agent),
 /// and how to reach the network.
 const PASSED_VARIABLES: [&str; 14] = [
@@ -104,6 +108,8 @@ pub enum GitError {
     Failed { args: String, stderr: String },
     #[error("`git {args}` did not finish within {}s", GIT_TIMEOUT.as_secs())]
     TimedOut { args: String },
+    #[error("`git {args}` wrote more than {} MiB", OUTPUT_CAP >> 20)]
+    TooMuchOutput { args: String },
 }
 
 #[derive(Debug, Clone)]
@@ -344,7 +350,7 @@ impl Git {
         // after a newline, each ending in a NUL.
         let (header, paths) = out.split_once('\0').unwrap_or((&out, ""));
         let (ids, message) = header.split_once('\n').unwrap_or((header, ""));
-        let mut ids = ids.split(' ').map(str::to_owned);
+        let mut ids = ids.split_whitespace().map(str::to_owned);
         Ok(Commit {
             id: ids.next().unwrap_or_default(),
             parents: ids.collect(),
@@ -389,17 +395,53 @@ async fn run(mut command: Command, args: &[&str]) -> Result<String, GitError> {
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
-    let child = command.spawn().map_err(GitError::Spawn)?;
+    let mut child = command.spawn().map_err(GitError::Spawn)?;
     let _group = child.id().map(|id| GroupGuard(Pid::from_raw(id as i32)));
-    let output = tokio::time::timeout(GIT_TIMEOUT, child.wait_with_output())
+    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+    let finished = async {
+        // Bounded: a commit can carry a message, or change paths, of any size. Past the
+        // cap the call fails (and the guard kills git); stderr's excess is read and dropped,
+        // so git never blocks on it.
+        let (out, err) =
+            tokio::try_join!(read_capped(stdout, OUTPUT_CAP, false), read_capped(stderr, STDERR_CAP, true))?;
+        Ok::<_, std::io::Error>((child.wait().await?, out, err))
+    };
+    let (status, out, err) = tokio::time::timeout(GIT_TIMEOUT, finished)
         .await
         .map_err(|_| GitError::TimedOut { args: joined.clone() })?
-        .map_err(GitError::Spawn)?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::FileTooLarge => GitError::TooMuchOutput { args: joined.clone() },
+            _ => GitError::Spawn(e),
+        })?;
+    if !status.success() {
+        let stderr = String::from_utf8_lossy(&err).trim().to_owned();
         return Err(GitError::Failed { args: joined, stderr });
     }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Reads `pipe` to its end, keeping at most `cap` bytes: past them, the rest is dropped
+/// (`drop_excess`) or the read fails with `FileTooLarge`.
+async fn read_capped(
+    pipe: Option<impl tokio::io::AsyncRead + Unpin>,
+    cap: usize,
+    drop_excess: bool,
+) -> std::io::Result<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let mut kept = Vec::new();
+    let Some(mut pipe) = pipe else { return Ok(kept) };
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = pipe.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(kept);
+        }
+        let room = cap - kept.len();
+        if n > room && !drop_excess {
+            return Err(std::io::ErrorKind::FileTooLarge.into());
+        }
+        kept.extend_from_slice(&buf[..n.min(room)]);
+    }
 }
 
 /// Kills a git process's whole group (its transports and helpers) when dropped: on
@@ -421,4 +463,53 @@ pub fn is_object_id(s: &str) -> bool {
 /// Whether `dir` exists at all, to tell "not a checkout" from "no such directory".
 pub fn describe_dir(dir: &Path) -> &'static str {
     if dir.is_dir() { "is not a git checkout" } else { "does not exist" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn output_past_the_cap_fails_and_stderr_past_it_is_dropped() {
+        let big = vec![b'x'; 300 * 1024];
+        let kept = read_capped(Some(&big[..]), big.len(), false).await.expect("at the cap");
+        assert_eq!(kept.len(), big.len());
+        let over = read_capped(Some(&big[..]), big.len() - 1, false).await;
+        assert_eq!(over.map_err(|e| e.kind()), Err(std::io::ErrorKind::FileTooLarge));
+        let dropped = read_capped(Some(&big[..]), 1000, true).await.expect("read to the end");
+        assert_eq!(dropped, vec![b'x'; 1000]);
+    }
+
+    #[tokio::test]
+    async fn a_commit_shows_its_parents_message_and_first_parent_paths() {
+        let dir = tempfile::TempDir::new().expect("temp dir");
+        let sh = |script: &str| {
+            let ok = std::process::Command::new("sh")
+                .args(["-c", script])
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("HOME", dir.path())
+                .env("GIT_AUTHOR_NAME", "T")
+                .env("GIT_AUTHOR_EMAIL", "t@example.com")
+                .env("GIT_COMMITTER_NAME", "T")
+                .env("GIT_COMMITTER_EMAIL", "t@example.com")
+                .status()
+                .expect("sh");
+            assert!(ok.success(), "{script}");
+        };
+        sh("git init -q -b main && echo a > a && git add a && git commit -qm a");
+        sh("git checkout -qb f && mkdir 'odd dir' && echo b > 'odd dir/b' && git add . && git commit -qm b");
+        sh("git checkout -q main && echo c > c && git add c && git commit -qm c");
+        sh("git merge -q --no-ff -m 'Merge pull request #9 from f' -m 'body' f");
+        let path = std::env::var_os("PATH").expect("PATH");
+        let env = Environment::new(vec![("PATH".into(), path)], Some(dir.path().to_owned()));
+        let git = Git::new(dir.path(), &env);
+        let commit = git.commit("HEAD").await.expect("diff-tree");
+        assert_eq!(commit.id.len(), 40);
+        assert_eq!(commit.parents.len(), 2);
+        assert_eq!(commit.message, "Merge pull request #9 from f\n\nbody\n");
+        assert_eq!(commit.paths, ["odd dir/b"]);
+        let root = git.commit("HEAD~1~1").await.expect("root");
+        assert_eq!((root.parents.len(), root.paths), (0, vec!["a".to_owned()]));
+    }
 }
