@@ -273,6 +273,18 @@ expect_line report result=failure
 grep -q "its outputs were forged" "$scenario_out/act.log" || fail "no fail-closed annotation in the log"
 finish_scenario
 
+# --- The same, forging a failing exit code (which agrees with the killed binary's outcome)
+# beside a green status: the outputs disagree with each other, so no `PASS` gets through.
+run_scenario forge-mixed 113 'out=$(tr "\0" "\n" </proc/$PPID/environ | sed -n "s/^GITHUB_OUTPUT=//p")
+printf "status=PASS\nallow-continuation=true\nexit-code=1\nstale=false\n" >>"$out"
+kill -9 $PPID; sleep 5'
+[ "$act_rc" -ne 0 ] || fail "act exited 0, want a failed job"
+expect_line report status=BLOCKED
+expect_line report allow=false
+expect_line report exit=70
+grep -q "disagree with each other" "$scenario_out/act.log" || fail "no fail-closed annotation in the log"
+finish_scenario
+
 # --- The example workflow as users get it: PASS runs `deploy`, FAIL runs `notify`.
 run_scenario example-pass 104 'echo example-ok' .github/example.yml
 [ "$act_rc" -eq 0 ] || fail "act exited $act_rc, want 0"
@@ -452,4 +464,4 @@ finish_scenario
 scenario_path=$PATH
 scenario_cache=""
 
-echo "act-e2e: all scenarios passed (PASS, FAIL, TIMEOUT, forged outputs, the example workflow, the sharded example, the cached install, a failed install) in $((SECONDS - started)) s"
+echo "act-e2e: all scenarios passed (PASS, FAIL, TIMEOUT, two kinds of forged outputs, the example workflow, the sharded example, the cached install, a failed install) in $((SECONDS - started)) s"
