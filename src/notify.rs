@@ -76,6 +76,37 @@ pub async fn publish(
     }
 }
 
+/// Before the search for the first bad merge, which can take as long as `--bisect-timeout`:
+/// main is red now, so the commit status and the gate say so at once and no pull request
+/// auto-merges onto it meanwhile. The issue waits for the culprit; [`publish`] tells
+/// everything again, with it, once the search ends. Failures here are only warnings: the
+/// later publish records its own.
+pub async fn publish_red_early(
+    envelope: &Envelope,
+    branch: &str,
+    config: &PublishConfig,
+    github: &Connection,
+    local: Local<'_>,
+    progress: &Progress,
+) {
+    let Ok((settings, api)) = github else { return };
+    if !config.commit_status && !config.gate {
+        return;
+    }
+    progress.info("main is red: setting the status and the gate before searching for the first bad merge");
+    let steps = Steps { api, settings, config, progress, branch, local };
+    if config.commit_status
+        && let Err(e) = steps.commit_status(envelope).await
+    {
+        progress.warn(&format!("commit status before the search: {e}"));
+    }
+    if config.gate
+        && let Some(e) = steps.gate(envelope).await
+    {
+        progress.warn(&format!("gate before the search: {e}"));
+    }
+}
+
 struct Steps<'a> {
     api: &'a Api,
     settings: &'a Settings,
@@ -130,26 +161,31 @@ impl Steps<'_> {
             }
         }
         if gh.gate {
-            let gate =
-                Gate { api: self.api, context: &gh.gate_context, interval: self.settings.write_interval };
-            let error = match gate.apply(self.branch, &gate::plan(envelope)).await {
-                Ok(outcome) => {
-                    self.progress.info(&format!(
-                        "gate `{}`: {} pull request(s) updated, {} already right{}",
-                        outcome.context,
-                        outcome.updated.len(),
-                        outcome.already.len(),
-                        outcome.note.as_deref().map(|n| format!("; {n}")).unwrap_or_default()
-                    ));
-                    outcome.failure()
-                }
-                Err(e) => Some(e.to_string()),
-            };
+            let error = self.gate(envelope).await;
             note(envelope, self.progress, GATE, error);
         }
         if gh.revert_pr && envelope.bisection.is_some() {
             let error = self.revert(envelope).await.err();
             note(envelope, self.progress, REVERT_PR, error);
+        }
+    }
+
+    /// Sets the gate on every open pull request as `envelope` asks; the error, if any.
+    async fn gate(&self, envelope: &Envelope) -> Option<String> {
+        let gh = self.config;
+        let gate = Gate { api: self.api, context: &gh.gate_context, interval: self.settings.write_interval };
+        match gate.apply(self.branch, &gate::plan(envelope)).await {
+            Ok(outcome) => {
+                self.progress.info(&format!(
+                    "gate `{}`: {} pull request(s) updated, {} already right{}",
+                    outcome.context,
+                    outcome.updated.len(),
+                    outcome.already.len(),
+                    outcome.note.as_deref().map(|n| format!("; {n}")).unwrap_or_default()
+                ));
+                outcome.failure()
+            }
+            Err(e) => Some(e.to_string()),
         }
     }
 

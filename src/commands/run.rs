@@ -8,6 +8,7 @@ use crate::cancel::Cancel;
 use crate::cli::{GithubArgs, RunArgs};
 use crate::config::{BisectConfig, Confirm, FlakyVerdict, PublishConfig, RunConfig, SmokeSpec};
 use crate::env::Environment;
+use crate::envelope::Envelope;
 use crate::progress::Progress;
 use crate::redact::Redactor;
 use crate::{exec, github_actions, github_api, notify, run};
@@ -28,10 +29,14 @@ pub async fn execute(args: RunArgs, env: Environment) -> i32 {
 
     let github = github_api::connect(&config.api, &env.ci);
     let api = github.as_ref().ok().map(|(_, api)| api);
-    let mut report = run::run(&config, &env, api, &mut cancel, &progress).await;
-    let branch = report.main_branch.clone();
     let publish = super::publish_rules(&config.publish, config.shard.is_some(), &env, &progress);
     let temp = env.temp_dir();
+    let early = async |provisional: &Envelope, branch: &str| {
+        let local = notify::Local { repo: None, temp: &temp };
+        notify::publish_red_early(provisional, branch, &publish, &github, local, &progress).await;
+    };
+    let mut report = run::run(&config, &env, api, &mut cancel, &progress, early).await;
+    let branch = report.main_branch.clone();
     let local = notify::Local { repo: report.repo.as_ref(), temp: &temp };
     notify::publish(&mut report.envelope, &branch, &publish, &github, local, &progress, &mut cancel).await;
     progress.info(&format!("{}: {}", report.envelope.status.as_str(), report.summary));

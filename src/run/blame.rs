@@ -13,6 +13,16 @@ use crate::github_api::{self, Api};
 use crate::merge::Merge;
 use crate::verdict::Verdict;
 
+/// Whether [`search`] runs: for a confirmed failure (not flaky, not stale) of a merge on
+/// main whose repository was inspected.
+pub fn will_search(verdict: &Verdict, env: &Environment, merge: &Merge) -> bool {
+    let Some(deciding) = verdict.deciding_smoke else { return false };
+    let confirmed = verdict.status == Status::Fail && !verdict.smokes[deciding].flaky && !verdict.stale;
+    // A merge queue's commit is not on main yet: there is no history of main to search.
+    let on_main = env.ci.event_name.as_deref() != Some("merge_group");
+    confirmed && on_main && merge.repo.is_some()
+}
+
 /// Runs the search when `verdict` is a confirmed failure of a merge on main.
 #[allow(clippy::too_many_arguments)]
 pub async fn search(
@@ -25,14 +35,10 @@ pub async fn search(
     ctx: &Context<'_>,
     cancel: &mut Cancel,
 ) -> Option<Outcome> {
-    let deciding = verdict.deciding_smoke?;
-    let confirmed = verdict.status == Status::Fail && !verdict.smokes[deciding].flaky && !verdict.stale;
-    // A merge queue's commit is not on main yet: there is no history of main to search.
-    let on_main = env.ci.event_name.as_deref() != Some("merge_group");
-    let repo = merge.repo.as_ref()?;
-    if !confirmed || !on_main {
+    if !will_search(verdict, env, merge) {
         return None;
     }
+    let (deciding, repo) = (verdict.deciding_smoke?, merge.repo.as_ref()?);
     let temp = env.temp_dir();
     let subdir = bisect::subdir(&repo.dirs.toplevel, ctx.dir);
     let inputs = bisect::Inputs {

@@ -39,12 +39,15 @@ pub struct Report {
 }
 
 /// `api`: the GitHub client, when there is one, for the culprit and the fallbacks.
+/// `before_search`: told the verdict (and the main branch) when a search for the first bad
+/// merge is about to start, so GitHub hears that main is red without waiting for it.
 pub async fn run(
     config: &RunConfig,
     env: &Environment,
     api: Option<&Api>,
     cancel: &mut Cancel,
     progress: &Progress,
+    before_search: impl AsyncFnOnce(&Envelope, &str),
 ) -> Report {
     let started_at = SystemTime::now();
     let ci = &env.ci;
@@ -167,6 +170,26 @@ pub async fn run(
     };
     let mut verdict = verdict::decide(&facts);
     // A confirmed failure: which merge broke main?
+    if blame::will_search(&verdict, env, &merge) {
+        let provisional = report::envelope(report::Parts {
+            started_at,
+            merge: merge.clone(),
+            bisection: None,
+            resolution: &resolution,
+            runs: &runs,
+            facts: &facts,
+            verdict: &verdict,
+            main_head: main_head.clone(),
+            quarantine: &quarantine,
+            main_branch: &main_branch,
+            ci,
+            shard: config.shard,
+        });
+        tokio::select! {
+            () = before_search(&provisional, &main_branch) => {}
+            _ = cancel.changed() => {}
+        }
+    }
     let search = blame::search(config, env, &verdict, &runs, &merge, api, &ctx, cancel).await;
     if let Some(outcome) = &search {
         merge.culprit = blame::culprit(outcome, &merge, api, &main_branch).await;

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::answers::{combined, pull, pull_list};
+use super::answers::{combined, pull, pull_list, status_reply};
 use super::fake::FakeGitHub;
 use super::harness::github;
 use crate::bisect::{SMOKE, history, probes, push_event, sha};
@@ -43,4 +43,41 @@ async fn a_green_status_bounds_the_search_and_the_api_names_the_culprit() {
     assert_eq!(env["culprit"]["author"], json!("alice"));
     assert_eq!(env["culprit"]["confidence"], "confirmed");
     assert_eq!(env["escalation"]["task_id"], "#43");
+}
+
+/// The search can take up to `--bisect-timeout`: main's red status is set before it
+/// starts, so nothing auto-merges onto the red main meanwhile, and set again after it.
+#[tokio::test]
+async fn main_is_marked_red_before_the_search_starts() {
+    let gh = FakeGitHub::start().await;
+    let (repo, merged) = history(41..=45, 43);
+    let (s42, s43, s44, s45) = (sha(&merged, 42), sha(&merged, 43), sha(&merged, 44), sha(&merged, 45));
+    gh.get(format!("/repos/o/r/commits/{s45}/pulls"), pull_list(&[])).await;
+    gh.get(format!("/repos/o/r/commits/{s44}/status"), combined(&s44, &[])).await;
+    gh.get(format!("/repos/o/r/commits/{s43}/status"), combined(&s43, &[])).await;
+    gh.get(format!("/repos/o/r/commits/{s42}/status"), combined(&s42, &[("post-merge-smoke", "success")]))
+        .await;
+    let statuses = format!("/repos/o/r/statuses/{s45}");
+    gh.post(&statuses, 201, status_reply(&s45, "failure", "post-merge-smoke")).await;
+
+    let event = push_event(&repo, &s44);
+    let mut cmd = repo.run();
+    github(&mut cmd, &gh)
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_EVENT_PATH", &event)
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_SHA", repo.head())
+        .args(["--quiet", "--retries", "0", "--commit-status", "--command", SMOKE]);
+    let (out, env) = run_envelope(&mut cmd);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(env["bisection"]["result"], "found", "{}", env["bisection"]);
+    let order: Vec<String> = gh.received_all().iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+    let first = |what: &str| order.iter().position(|r| *r == what);
+    let red = first(&format!("POST {statuses}")).expect("the status was set");
+    let search =
+        first(&format!("GET /repos/o/r/commits/{s44}/status")).expect("the search asked for statuses");
+    assert!(red < search, "the status came after the search started: {order:#?}");
+    let posts = gh.received("POST", &statuses);
+    assert_eq!(posts.len(), 2, "set before the search, and again after it");
+    assert!(posts.iter().all(|p| p.json()["state"] == "failure"));
 }

@@ -234,6 +234,11 @@ impl FakeGitHub {
         all.iter().filter(|r| r.method == verb && r.path == path).cloned().collect()
     }
 
+    /// Every request received since the last reset, in the order they arrived.
+    pub fn received_all(&self) -> Vec<Received> {
+        self.traffic.received.lock().expect("not poisoned").clone()
+    }
+
     /// Forgets every mounted answer and received request (the traffic file keeps them).
     pub async fn reset(&self) {
         self.server.reset().await;
