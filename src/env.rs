@@ -154,9 +154,14 @@ impl CiEnv {
         if self.github_actions { "github-actions" } else { "local" }
     }
 
+    /// `GITHUB_SERVER_URL`, else github.com's.
+    pub fn server(&self) -> &str {
+        self.server_url.as_deref().unwrap_or("https://github.com")
+    }
+
     /// `https://github.com/o/r/actions/runs/1[/attempts/2]`, when the run is known.
     pub fn run_url(&self) -> Option<String> {
-        let server = self.server_url.as_deref().unwrap_or("https://github.com");
+        let server = self.server();
         let (repo, run) = (self.repository.as_deref()?, self.run_id.as_deref()?);
         let mut url = format!("{}/{repo}/actions/runs/{run}", server.trim_end_matches('/'));
         if let Some(attempt) = self.run_attempt.as_deref().filter(|a| *a != "1") {

@@ -201,6 +201,7 @@ impl Steps<'_> {
             labels: &self.config.issue_labels,
             max_reverts: self.config.max_reverts,
             token: &self.settings.token,
+            server: &self.settings.server_url,
             temp: self.local.temp,
         };
         let opened = revert::open(&request).await.map_err(|e| e.to_string())?;

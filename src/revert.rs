@@ -10,13 +10,12 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use base64::Engine;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::bisect::short;
 use crate::envelope::{BisectionResult, Confidence, Envelope};
-use crate::git::Git;
+use crate::git::{self, Git};
 use crate::github_api::{Api, ApiError, Repeat, encode};
 use crate::merge::Repo;
 use crate::text::md::{code, text};
@@ -36,6 +35,8 @@ pub struct Request<'a> {
     pub labels: &'a [String],
     pub max_reverts: u32,
     pub token: &'a str,
+    /// `GITHUB_SERVER_URL`: the only host the push sends the token to.
+    pub server: &'a str,
     /// Where the worktree goes.
     pub temp: &'a Path,
 }
@@ -188,14 +189,8 @@ async fn revert_and_push(
             .await
             .map_err(|_| no(&format!("reverting {} does not apply cleanly", short(commit))))?;
         let head = tree.head().await.map_err(|e| Stopped::Git(e.to_string()))?;
-        let header = format!(
-            "AUTHORIZATION: basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{}", req.token))
-        );
-        // An empty value first: it drops any header a checkout left in the repository's
-        // configuration, so exactly one reaches the server.
-        let config = [("http.extraheader", ""), ("http.extraheader", header.as_str())];
-        tree.push_head(url, branch, &config).await.map_err(|e| Stopped::Git(e.to_string()))?;
+        let auth = git::token_auth(req.server, req.token);
+        tree.push_head(url, branch, &auth).await.map_err(|e| Stopped::Git(e.to_string()))?;
         Ok(head)
     }
     .await;

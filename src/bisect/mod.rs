@@ -39,6 +39,8 @@ pub struct Inputs<'a> {
     pub subdir: &'a Path,
     /// Where probe worktrees go.
     pub temp: &'a Path,
+    /// How git authenticates to fetch history into a shallow clone ([`crate::git::token_auth`]).
+    pub auth: &'a [(String, String)],
 }
 
 /// What the search found, for the envelope and the culprit.
@@ -150,7 +152,7 @@ async fn history(inputs: &Inputs<'_>) -> Result<Vec<String>, String> {
     let depth = WINDOW + 2;
     if inputs.repo.shallow {
         let url = inputs.repo.remote_url.as_deref().map_err(|e| format!("the clone is shallow and {e}"))?;
-        git.fetch_history(url, inputs.merge_commit, depth)
+        git.fetch_history(url, inputs.merge_commit, depth, inputs.auth)
             .await
             .map_err(|e| format!("the clone is shallow and fetching main's history failed: {e}"))?;
     }

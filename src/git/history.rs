@@ -26,18 +26,29 @@ impl Git {
 
     /// Fetches `commit` and `depth` commits of its history from `url` (a shallow clone
     /// lacks them).
-    pub async fn fetch_history(&self, url: &str, commit: &str, depth: usize) -> Result<(), GitError> {
+    /// Fetches `commit` and `depth - 1` of its ancestors from `url`; `auth` as for
+    /// [`Git::push_head`].
+    pub async fn fetch_history(
+        &self,
+        url: &str,
+        commit: &str,
+        depth: usize,
+        auth: &[(String, String)],
+    ) -> Result<(), GitError> {
         let depth = format!("--depth={depth}");
-        self.run(&[
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-write-fetch-head",
-            &depth,
-            "--end-of-options",
-            url,
-            commit,
-        ])
+        self.run_with(
+            &[
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                "--no-write-fetch-head",
+                &depth,
+                "--end-of-options",
+                url,
+                commit,
+            ],
+            auth,
+        )
         .await
         .map(drop)
     }
@@ -85,17 +96,35 @@ impl Git {
         Ok(self.run(&["rev-parse", "--verify", "HEAD^{commit}"]).await?.trim().to_owned())
     }
 
-    /// Pushes HEAD to `branch` at `url`. `config` is passed as `GIT_CONFIG_*` variables
-    /// (an `http.extraheader` with the token), so no credential is on a command line.
-    pub async fn push_head(&self, url: &str, branch: &str, config: &[(&str, &str)]) -> Result<(), GitError> {
-        let mut extra = vec![("GIT_CONFIG_COUNT".to_owned(), config.len().to_string())];
-        for (i, (key, value)) in config.iter().enumerate() {
-            extra.push((format!("GIT_CONFIG_KEY_{i}"), (*key).to_owned()));
-            extra.push((format!("GIT_CONFIG_VALUE_{i}"), (*value).to_owned()));
-        }
+    /// Pushes HEAD to `branch` at `url`. `auth` ([`token_auth`]) is passed as environment
+    /// variables, so no credential is on a command line.
+    pub async fn push_head(
+        &self,
+        url: &str,
+        branch: &str,
+        auth: &[(String, String)],
+    ) -> Result<(), GitError> {
         let refspec = format!("HEAD:refs/heads/{branch}");
-        self.run_with(&["push", "--quiet", "--no-verify", "--end-of-options", url, &refspec], &extra)
+        self.run_with(&["push", "--quiet", "--no-verify", "--end-of-options", url, &refspec], auth)
             .await
             .map(drop)
     }
+}
+
+/// `GIT_CONFIG_*` variables that authenticate git to `server` (`GITHUB_SERVER_URL`) with
+/// `token`, as actions/checkout does, for a checkout made with `persist-credentials:
+/// false` too. The header is scoped to the server's URLs, so git never sends the token to
+/// another host; an empty value first drops a header the checkout left, so exactly one
+/// is sent.
+pub fn token_auth(server: &str, token: &str) -> Vec<(String, String)> {
+    use base64::Engine;
+    let key = format!("http.{}/.extraheader", server.trim_end_matches('/'));
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{token}"));
+    let header = format!("AUTHORIZATION: basic {basic}");
+    let mut env = vec![("GIT_CONFIG_COUNT".to_owned(), "2".to_owned())];
+    for (i, value) in ["", header.as_str()].into_iter().enumerate() {
+        env.push((format!("GIT_CONFIG_KEY_{i}"), key.clone()));
+        env.push((format!("GIT_CONFIG_VALUE_{i}"), value.to_owned()));
+    }
+    env
 }

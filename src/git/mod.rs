@@ -24,6 +24,8 @@ use crate::env::Environment;
 
 mod history;
 
+pub use history::token_auth;
+
 const GIT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The most of git's output a call keeps: far more than any answer the tool asks for
 /// needs (the changed paths of a merge that touched a million files fit).

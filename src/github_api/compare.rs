@@ -76,6 +76,7 @@ mod tests {
         let settings = Settings {
             token: "test-token-value".into(),
             api_url: server.uri(),
+            server_url: "https://github.example".into(),
             owner: "o".into(),
             name: "r".into(),
             policy: RetryPolicy::new(Duration::from_millis(10), Duration::from_secs(2)),

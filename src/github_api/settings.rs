@@ -15,6 +15,8 @@ pub const DEFAULT_API_URL: &str = "https://api.github.com";
 pub struct Settings {
     pub token: String,
     pub api_url: String,
+    /// `GITHUB_SERVER_URL`: where git reaches the repository over HTTPS.
+    pub server_url: String,
     pub owner: String,
     pub name: String,
     pub policy: RetryPolicy,
@@ -40,6 +42,7 @@ impl Settings {
         Ok(Settings {
             token,
             api_url: ci.api_url.clone().unwrap_or_else(|| DEFAULT_API_URL.to_owned()),
+            server_url: ci.server().to_owned(),
             owner,
             name,
             policy: RetryPolicy::new(config.retry_base, config.max_wait),

@@ -40,6 +40,10 @@ pub async fn search(
     }
     let (deciding, repo) = (verdict.deciding_smoke?, merge.repo.as_ref()?);
     let temp = env.temp_dir();
+    // A shallow clone of a private repository, checked out without persisted credentials,
+    // fetches its history with the token.
+    let token = config.api.token.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let auth = token.map(|token| crate::git::token_auth(env.ci.server(), token)).unwrap_or_default();
     let subdir = bisect::subdir(&repo.dirs.toplevel, ctx.dir);
     let inputs = bisect::Inputs {
         config: &config.bisect,
@@ -50,6 +54,7 @@ pub async fn search(
         smoke: &runs[deciding].planned,
         subdir: &subdir,
         temp: &temp,
+        auth: &auth,
     };
     Some(bisect::bisect(&inputs, ctx, cancel).await)
 }

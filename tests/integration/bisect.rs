@@ -187,6 +187,99 @@ fn a_shallow_clone_fetches_the_history_it_needs() {
     assert_eq!(trees.lines().count(), 1, "{trees}");
 }
 
+/// A request head seen by [`HttpRecorder`]: its request line and headers, lowercased.
+type Head = String;
+
+/// An HTTP server on 127.0.0.1 that answers every request 404 and keeps each request's
+/// head: where a shallow clone's history fetch goes, to see what git sent.
+struct HttpRecorder {
+    url: String,
+    heads: std::sync::Arc<std::sync::Mutex<Vec<Head>>>,
+}
+
+impl HttpRecorder {
+    fn start() -> HttpRecorder {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = std::sync::Arc::clone(&heads);
+        // Detached: it serves until the test binary exits, one connection at a time.
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(&stream);
+                let mut head = String::new();
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                    head.push_str(&line.to_ascii_lowercase());
+                    line.clear();
+                }
+                kept.lock().expect("not poisoned").push(head);
+                let _ = (&stream)
+                    .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            }
+        });
+        HttpRecorder { url, heads }
+    }
+
+    /// The heads of git's requests (the smart HTTP protocol's `info/refs`).
+    fn git_requests(&self) -> Vec<Head> {
+        self.heads
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .filter(|h| h.contains("/info/refs"))
+            .cloned()
+            .collect()
+    }
+}
+
+/// A shallow clone checked out without persisted credentials (`persist-credentials:
+/// false`) fetches its history with the token, sent only to `GITHUB_SERVER_URL`'s host.
+#[test]
+fn a_shallow_clone_fetches_history_with_the_token_and_only_from_the_server() {
+    use base64::Engine;
+    let (repo, merged) = history(41..=45, 43);
+    let origin = repo.origin.as_ref().expect("origin");
+    let shallow = repo.tmp.path().join("shallow");
+    let url = format!("file://{}", origin.display());
+    git(repo.tmp.path(), &["clone", "-q", "--depth", "1", &url, shallow.to_str().expect("utf-8")]);
+    let server = HttpRecorder::start();
+    git(&shallow, &["remote", "set-url", "origin", &format!("{}/o/r.git", server.url)]);
+    let event = push_event(&repo, &sha(&merged, 41));
+    let token = "ghs_shallowFetchToken0123456789abcdef";
+    let run = |server_url: &str| {
+        let mut cmd = crate::common::bin();
+        cmd.current_dir(&shallow)
+            .arg("run")
+            .env("GITHUB_EVENT_NAME", "push")
+            .env("GITHUB_EVENT_PATH", &event)
+            .env("GITHUB_REF", "refs/heads/main")
+            .env("GITHUB_SHA", repo.head())
+            .env("GITHUB_REPOSITORY", "o/r")
+            .env("GITHUB_SERVER_URL", server_url)
+            // The API answers 404 to everything: no green status, no culprit details.
+            .env("GITHUB_API_URL", &server.url)
+            .env("POST_MERGE_SMOKE_GITHUB_TOKEN", token)
+            .env("POST_MERGE_SMOKE_API_RETRY_BASE_MS", "20")
+            .args(["--quiet", "--retries", "0", "--skip-stale-check", "--command", SMOKE]);
+        run_envelope(&mut cmd).1
+    };
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{token}"));
+    let header = format!("authorization: basic {}", basic.to_ascii_lowercase());
+
+    let env = run("https://github.example");
+    assert_eq!(env["bisection"]["result"], "skipped", "{}", env["bisection"]);
+    let sent = server.git_requests();
+    assert!(!sent.is_empty(), "git never asked the remote for history");
+    assert!(sent.iter().all(|h| !h.contains("authorization")), "the token went to another host: {sent:?}");
+
+    let env = run(&server.url);
+    assert_eq!(env["bisection"]["result"], "skipped", "the recorder has no history to give");
+    let sent = server.git_requests();
+    assert!(sent.iter().any(|h| h.contains(&header)), "git did not send the token: {sent:?}");
+}
+
 #[test]
 fn a_passing_or_flaky_run_searches_nothing() {
     let (repo, _) = history(41..=42, 99);
