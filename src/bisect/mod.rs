@@ -217,18 +217,26 @@ impl Probes<'_> {
         let run = attempts::run_smoke(&ctx, self.inputs.smoke, cancel).await;
         tree.remove().await;
         let judged = verdict::judge_smoke(&run.fact, ctx.timeout.as_secs(), ctx.confirm.flaky_verdict);
+        let passed = match judged.status {
+            Status::Pass => true,
+            Status::Fail | Status::Timeout => false,
+            // Cancelled, or the tree changed under it: no judgement, so no probe to list
+            // (a probe's status is PASS, FAIL or TIMEOUT); the search stops and says why.
+            Status::Blocked | Status::Skipped => {
+                let why = judged.failure_reason.as_deref().unwrap_or("no verdict");
+                self.ctx
+                    .progress
+                    .warn(&format!("probe {number} at {} gave no verdict: {why}", short(commit)));
+                return None;
+            }
+        };
         self.probes.push(Probe {
             commit: commit.to_owned(),
             status: judged.status,
             attempts: u32::try_from(run.attempts.len()).unwrap_or(u32::MAX),
             duration_ms: u64::try_from(run.duration().as_millis()).unwrap_or(u64::MAX),
         });
-        match judged.status {
-            Status::Pass => Some(true),
-            Status::Fail | Status::Timeout => Some(false),
-            // Cancelled: no judgement.
-            Status::Blocked | Status::Skipped => None,
-        }
+        Some(passed)
     }
 
     fn stopped_reason(&self, cancel: &Cancel) -> String {

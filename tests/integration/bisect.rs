@@ -187,6 +187,51 @@ fn a_shallow_clone_fetches_the_history_it_needs() {
     assert_eq!(trees.lines().count(), 1, "{trees}");
 }
 
+/// SIGINT while a probe runs: the probe is ended and not listed (it has no verdict), the
+/// search says it was cancelled, the merge's own confirmed FAIL stands, and no worktree is
+/// left behind.
+#[test]
+fn a_cancelled_probe_is_not_listed_and_leaves_no_worktree() {
+    let (repo, merged) = history(41..=45, 43);
+    let head = repo.head();
+    let mark = repo.tmp.path().join("probing");
+    let main_dir = repo.dir.canonicalize().expect("canonical");
+    // Fails at once in the job's own tree; in a probe's worktree it waits to be cancelled.
+    let smoke = "if [ \"$(pwd -P)\" = \"$MAIN\" ]; then exit 1; fi; touch \"$MARK\"; sleep 30";
+    let event = push_event(&repo, &sha(&merged, 41));
+    let child = crate::common::bin_std()
+        .current_dir(&repo.dir)
+        .arg("run")
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_EVENT_PATH", &event)
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_SHA", &head)
+        .env("MAIN", &main_dir)
+        .env("MARK", &mark)
+        .args(["--quiet", "--retries", "0", "--kill-grace", "1", "--command", smoke])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    crate::common::wait_for("a probe to start", || mark.exists());
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("SIGINT");
+    let out = child.wait_with_output().expect("wait");
+    let env = crate::common::envelope(&out);
+    assert_eq!((env["status"].as_str(), out.status.code()), (Some("FAIL"), Some(1)), "{env}");
+    let b = &env["bisection"];
+    assert!(b["reason"].as_str().unwrap_or_default().contains("cancelled"), "{b}");
+    assert!(
+        b["probes"]
+            .as_array()
+            .expect("probes")
+            .iter()
+            .all(|p| ["PASS", "FAIL", "TIMEOUT"].contains(&p["status"].as_str().unwrap_or_default())),
+        "a probe without a verdict is listed: {b}"
+    );
+    assert_untouched(&repo, &head);
+}
+
 /// A request head seen by [`HttpRecorder`]: its request line and headers, lowercased.
 type Head = String;
 
