@@ -107,6 +107,8 @@ fn one_gibibyte_of_output_keeps_memory_flat() {
     assert!(omitted(stdout).is_some_and(|n| n > (1 << 30) - 70_000), "{}", &stdout[..200]);
     assert!(tail(&env, "stderr").len() <= 65536);
     assert!(peak_kib > 0, "VmHWM was never read");
+    // Flat, not small: this is the debug build, whose own code counts (19 MiB of it). The
+    // release build's peak, 7.3 MiB against a 16 MiB target, is in docs/benchmarks.md.
     assert!(peak_kib < 32 * 1024, "the binary peaked at {peak_kib} KiB");
 }
 
