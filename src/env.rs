@@ -72,14 +72,17 @@ impl Environment {
         self.var("GITHUB_TOKEN")
     }
 
-    /// The environment the smoke gets: all of ours but the tool's own variables and the
-    /// runner's file commands.
-    pub fn for_smoke(&self) -> Vec<(OsString, OsString)> {
+    /// The environment the smoke gets: all of ours but the tool's own variables, the
+    /// runner's file commands, and any variable holding the tool's `token` (`GITHUB_TOKEN`,
+    /// when it is the token's source): the smoke is trusted to test, not to act as the tool.
+    pub fn for_smoke(&self, token: Option<&str>) -> Vec<(OsString, OsString)> {
+        let token = token.map(str::trim).filter(|t| !t.is_empty());
         self.vars
             .iter()
-            .filter(|(name, _)| {
+            .filter(|(name, value)| {
                 let name = name.to_string_lossy();
-                !name.starts_with(OWN_PREFIX) && !FILE_COMMANDS.contains(&name.as_ref())
+                let holds_token = token.is_some_and(|t| value.to_str().is_some_and(|v| v.trim() == t));
+                !name.starts_with(OWN_PREFIX) && !FILE_COMMANDS.contains(&name.as_ref()) && !holds_token
             })
             .cloned()
             .collect()
@@ -196,7 +199,11 @@ mod tests {
     #[test]
     fn the_smoke_gets_neither_our_variables_nor_the_runner_files() {
         let e = env(&[("POST_MERGE_SMOKE_GITHUB_TOKEN", "t"), ("GITHUB_OUTPUT", "/o"), ("HOME", "/h")]);
-        let names: Vec<_> = e.for_smoke().into_iter().map(|(n, _)| n).collect();
+        let names: Vec<_> = e.for_smoke(None).into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["HOME"]);
+        // The token, by whatever name it came (here the `GITHUB_TOKEN` fallback).
+        let e = env(&[("GITHUB_TOKEN", "t0k"), ("GH_TOKEN", "t0k"), ("OTHER_TOKEN", "x"), ("HOME", "/h")]);
+        let names: Vec<_> = e.for_smoke(Some("t0k")).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["OTHER_TOKEN", "HOME"]);
     }
 }

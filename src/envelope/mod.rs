@@ -157,6 +157,7 @@ pub struct Envelope {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Tool {
+    #[schemars(extend("const" = env!("CARGO_PKG_NAME")))]
     pub name: String,
     pub version: String,
 }
@@ -195,6 +196,7 @@ pub struct DecisionBlock {
 pub struct Escalation {
     /// Always `POST_MERGE_SMOKE_FAILED`.
     #[serde(rename = "type")]
+    #[schemars(extend("const" = ESCALATION_TYPE))]
     pub kind: String,
     pub critical: u32,
     pub severity: String,

@@ -16,8 +16,8 @@ const MAX_PENDING: usize = 64 * 1024;
 #[derive(Default)]
 pub struct Echo {
     pending: [Vec<u8>; 2],
-    /// The last byte written was not a newline.
-    mid_line: bool,
+    /// The last byte written was not a newline: the stream that left the line open.
+    mid_line: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -46,7 +46,7 @@ impl Echo {
         // What waited goes out with the lines that complete it, in one write and without
         // first copying the lines behind it.
         let mut held = std::mem::take(&mut self.pending[i]);
-        self.write(&held, lines);
+        self.write(i, &held, lines);
         held.clear();
         held.extend_from_slice(rest);
         self.pending[i] = held;
@@ -57,15 +57,15 @@ impl Echo {
     pub fn flush_partial(&mut self) {
         for i in 0..2 {
             let rest = std::mem::take(&mut self.pending[i]);
-            self.write(&rest, &[]);
+            self.write(i, &rest, &[]);
         }
     }
 
     /// Writes what is left of both streams and ends the line.
     pub fn finish(&mut self) {
         self.flush_partial();
-        if self.mid_line {
-            self.write(b"\n", &[]);
+        if let Some(open) = self.mid_line {
+            self.write(open, b"\n", &[]);
         }
     }
 
@@ -73,13 +73,17 @@ impl Echo {
         self.pending.iter().any(|p| !p.is_empty())
     }
 
-    /// Writes `first` then `second`, with as few system calls as the kernel allows.
-    fn write(&mut self, first: &[u8], second: &[u8]) {
+    /// Writes `first` then `second` for `stream`, with as few system calls as the kernel
+    /// allows. A line the other stream left open is ended first: two streams' pieces never
+    /// share a line (nor join into a secret that each stream's mask saw only half of).
+    fn write(&mut self, stream: usize, first: &[u8], second: &[u8]) {
         let Some(&last) = second.last().or(first.last()) else {
             return;
         };
-        self.mid_line = last != b'\n';
-        let mut parts = [IoSlice::new(first), IoSlice::new(second)];
+        let other_open = self.mid_line.is_some_and(|open| open != stream);
+        self.mid_line = (last != b'\n').then_some(stream);
+        let newline: &[u8] = if other_open { b"\n" } else { b"" };
+        let mut parts = [IoSlice::new(newline), IoSlice::new(first), IoSlice::new(second)];
         let mut parts = &mut parts[..];
         let mut stderr = std::io::stderr().lock();
         while !parts.is_empty() {

@@ -96,7 +96,7 @@ pub async fn run(
     let ctx = attempts::Context {
         confirm: &config.confirm,
         dir: &smoke_dir,
-        env: env.for_smoke(),
+        env: env.for_smoke(config.api.token.as_deref()),
         timeout: Duration::from_secs(timeout_sec),
         kill_grace: config.kill_grace,
         capture_bytes: config.capture_bytes,

@@ -73,6 +73,10 @@ fn a_secret_split_across_stdout_and_stderr_is_not_glued_together_in_the_log() {
     let smoke = format!("printf '{head}'; sleep 0.3; printf '{tail}\\n' >&2; sleep 0.3; echo");
     let (out, _, _) = run_timed(run(&repo).args(["--command", &smoke]));
     assert_nowhere(&out, SECRET.as_bytes());
+    // Both halves still waiting as partial lines when the smoke ends.
+    let smoke = format!("printf '{head}'; printf '{tail}' >&2");
+    let (out, _, _) = run_timed(run(&repo).args(["--command", &smoke]));
+    assert_nowhere(&out, SECRET.as_bytes());
 }
 
 /// The secret fills both streams back to back, so wherever the head and tail cut, it cuts
@@ -161,4 +165,37 @@ fn secrets_equal_to_envelope_words_cost_neither_the_envelope_nor_the_verdict() {
     assert_eq!(outputs["allow-continuation"], "true");
     assert_eq!(outputs["exit-code"], "0");
     parse_envelope(outputs["envelope"].as_bytes(), "the `envelope` output");
+}
+
+/// A secret that is part of one of the envelope's fixed strings (`FAIL` in
+/// `POST_MERGE_SMOKE_FAILED`, the tool's own name) does not mangle it: the packet's type and
+/// the tool's name are the schema's constants.
+#[test]
+fn secrets_inside_the_envelope_s_fixed_strings_do_not_mangle_them() {
+    let repo = Repo::new("init");
+    for secret in ["FAIL", "SMOKE", "post-merge-smoke"] {
+        let (out, _, _) =
+            run_timed(run(&repo).env("Z_TOKEN", secret).args(["--command", "echo broken; exit 1"]));
+        let env = parse_envelope(&out.stdout, "stdout");
+        assert_eq!(env["escalation"]["type"], "POST_MERGE_SMOKE_FAILED", "secret {secret}");
+        assert_eq!(env["tool"]["name"], "post-merge-smoke", "secret {secret}");
+    }
+}
+
+/// The token's `GITHUB_TOKEN` fallback does not reach the smoke, under that name or any
+/// other holding it; other tokens the smoke was given do.
+#[test]
+fn the_token_from_github_token_is_not_in_the_smoke_s_environment() {
+    let repo = Repo::new("init");
+    let token = "ghs_fallbackToken0123456789abcdefABCDEF";
+    let smoke = "printf '%s|%s|%s\\n' \"${GITHUB_TOKEN-unset}\" \"${GH_TOKEN-unset}\" \"${NPM_TOKEN-unset}\"";
+    let (out, _, _) = run_timed(
+        run(&repo)
+            .env("GITHUB_TOKEN", token)
+            .env("GH_TOKEN", token)
+            .env("NPM_TOKEN", "npm-token-for-the-smoke")
+            .args(["--command", smoke]),
+    );
+    let env = assert_nowhere(&out, token.as_bytes());
+    assert_eq!(env["smoke_result"]["stdout_tail"], "unset|unset|***\n");
 }
