@@ -347,6 +347,25 @@ grep -q "post-merge-smoke: FAIL, exit code 1" "$scenario_out/act.log" || fail "t
 grep -q "deploying" "$scenario_out/act.log" && fail "deploy ran on FAIL"
 finish_scenario
 
+# --- A shard cancelled mid-run (the runner's SIGTERM, sent here by the smoke to the binary):
+# it writes BLOCKED, RUN_CANCELLED, and the aggregate over the three is never green.
+run_scenario sharded-cancelled 114 '[ "$SMOKE_SHARD_INDEX" != 2 ] || { kill -TERM $PPID; sleep 30; }; echo "shard $SMOKE_SHARD_INDEX ok"' .github/sharded.yml
+[ "$act_rc" -ne 0 ] || fail "act exited 0, want a failed job"
+leg=$(shard_artifact 2)
+if [ -n "$leg" ]; then
+  expect_json "$leg" "v['status']" BLOCKED
+  expect_json "$leg" "'RUN_CANCELLED' in v['decision']['reason_codes']" True
+else
+  fail "the cancelled shard uploaded no envelope"
+fi
+if agg=$(aggregate_artifact); then
+  expect_json "$agg" "v['status']" BLOCKED
+  expect_json "$agg" "v['allow_continuation']" False
+  expect_json "$agg" "[(s['index'], s['status']) for s in v['shards']]" "[(1, 'PASS'), (2, 'BLOCKED'), (3, 'PASS')]"
+fi
+grep -q "deploying" "$scenario_out/act.log" && fail "deploy ran with a cancelled shard"
+finish_scenario
+
 run_scenario sharded-skipped 109 'echo "shard $SMOKE_SHARD_INDEX ok"' .github/sharded-skip.yml
 [ "$act_rc" -ne 0 ] || fail "act exited 0, want a failed job"
 [ -z "$(shard_artifact 2)" ] || fail "the skipped shard uploaded an envelope"
@@ -464,4 +483,4 @@ finish_scenario
 scenario_path=$PATH
 scenario_cache=""
 
-echo "act-e2e: all scenarios passed (PASS, FAIL, TIMEOUT, two kinds of forged outputs, the example workflow, the sharded example, the cached install, a failed install) in $((SECONDS - started)) s"
+echo "act-e2e: all scenarios passed (PASS, FAIL, TIMEOUT, two kinds of forged outputs, the example workflow, the sharded example (a red, a skipped and a cancelled shard), the cached install, a failed install) in $((SECONDS - started)) s"

@@ -42,3 +42,49 @@ async fn commit_status_carries_state_description_and_run_url() {
         gh.verify().await;
     }
 }
+
+/// A merge queue's run (`merge_group`, a real payload) sets its commit status on the
+/// queue's commit, where the queue's required check reads it, and opens no issue.
+#[tokio::test]
+async fn a_merge_queue_run_sets_the_status_on_the_queue_commit() {
+    let gh = FakeGitHub::start().await;
+    let repo = Repo::with_origin("Queue entry (#2048)");
+    let sha = repo.head();
+    let text = std::fs::read_to_string(crate::common::fixture("events/merge-group-checks-requested.json"))
+        .expect("fixture");
+    let mut payload: serde_json::Value = serde_json::from_str(&text).expect("json");
+    payload["merge_group"]["head_sha"] = json!(sha);
+    let event = repo.tmp.path().join("merge_group.json");
+    std::fs::write(&event, payload.to_string()).expect("write");
+    gh.get(format!("/repos/o/r/commits/{sha}/pulls"), pull_list(&[])).await;
+    let statuses = format!("/repos/o/r/statuses/{sha}");
+    gh.post(&statuses, 201, status_reply(&sha, "success", "post-merge-smoke"))
+        .with_token(TOKEN)
+        .when_body(json!({"state": "success", "context": "post-merge-smoke"}))
+        .expect(1)
+        .await;
+    let mut cmd = repo.run();
+    github(&mut cmd, &gh)
+        .env("GITHUB_EVENT_NAME", "merge_group")
+        .env("GITHUB_EVENT_PATH", &event)
+        .env("GITHUB_SHA", &sha)
+        .env(
+            "GITHUB_REF",
+            "refs/heads/gh-readonly-queue/main/pr-104-929f8209d40f77f4abc622a499c93a83babdbe64",
+        )
+        .args(["--quiet", "--commit-status", "--escalation-issue", "--command", "true"]);
+    let (out, env) = run_envelope(&mut cmd);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(notification(&env, "commit_status")["ok"], true);
+    assert!(
+        env["notifications"]
+            .as_array()
+            .expect("notifications")
+            .iter()
+            .all(|n| n["kind"] != "escalation_issue"),
+        "{}",
+        env["notifications"]
+    );
+    assert!(gh.received_all().iter().all(|r| !r.path.contains("/issues")), "an issue was touched");
+    gh.verify().await;
+}
