@@ -1,5 +1,5 @@
 //! The one `::error::` annotation of a run that halts on FAIL, TIMEOUT or BLOCKED, so the
-//! reason shows on the run's page without opening the log.
+//! reason shows on the run's page without opening the log; a `::warning` for a flaky pass.
 
 use crate::envelope::{Envelope, Status};
 use crate::progress::{escape_data, escape_property};
@@ -9,8 +9,11 @@ use crate::text::{Limit, truncate};
 const MESSAGE_BYTES: usize = 4 * 1024;
 
 /// `::error title=...::message` for a (redacted) envelope, escaped as the runner
-/// unescapes it; `None` for PASS and SKIPPED.
+/// unescapes it; `::warning` for a flaky PASS; `None` for any other PASS and SKIPPED.
 pub fn annotation(envelope: &Envelope) -> Option<String> {
+    if envelope.flaky && matches!(envelope.status, Status::Pass | Status::Skipped) {
+        return Some(flaky(envelope));
+    }
     if !matches!(envelope.status, Status::Fail | Status::Timeout | Status::Blocked) {
         return None;
     }
@@ -24,4 +27,19 @@ pub fn annotation(envelope: &Envelope) -> Option<String> {
     let message = truncate(&message, Limit::Bytes(MESSAGE_BYTES));
     let title = format!("post-merge-smoke: {status}");
     Some(format!("::error title={}::{}", escape_property(&title), escape_data(&message)))
+}
+
+/// A flaky pass is told, not hidden: a `::warning` naming the first test that failed
+/// before the smoke passed on the same commit.
+fn flaky(envelope: &Envelope) -> String {
+    let short = envelope.merge_commit.get(..12).unwrap_or(&envelope.merge_commit);
+    let tests = crate::escalation::flaky(envelope, "").map(|f| f.tests).unwrap_or_default();
+    let which = match tests.as_slice() {
+        [] => "the smoke failed, then passed".to_owned(),
+        [only] => format!("`{only}` failed, then passed"),
+        [first, rest @ ..] => format!("`{first}` and {} more test(s) failed, then passed", rest.len()),
+    };
+    let message = format!("post-merge smoke at {short} is flaky: {which} on the same commit");
+    let message = truncate(&message, Limit::Bytes(MESSAGE_BYTES));
+    format!("::warning title={}::{}", escape_property("post-merge-smoke: flaky"), escape_data(&message))
 }

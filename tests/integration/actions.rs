@@ -750,3 +750,25 @@ fn the_summary_shows_the_attempts_and_the_failing_tests_and_the_annotation_names
         stderr(&out).lines().find(|l| l.starts_with("::error")).map(str::to_owned).unwrap_or_default();
     assert!(annotation.contains("failing: tests/test_a.py::test_one"), "{annotation}");
 }
+
+/// A flaky pass is told on the run's page: one `::warning` naming the test that failed
+/// before the smoke passed on the same commit (libtest's own output names it).
+#[test]
+fn a_flaky_pass_is_told_by_a_warning_annotation() {
+    let (repo, step) = repo_at_main();
+    let mark = repo.tmp.path().join("failed-once");
+    let smoke = format!(
+        "if [ -e '{m}' ]; then echo 'test result: ok. 1 passed'; else touch '{m}'; \
+         printf 'test api::creates_widgets ... FAILED\\n\\nfailures:\\n    api::creates_widgets\\n\\ntest result: FAILED. 0 passed; 1 failed\\n'; exit 101; fi",
+        m = mark.display()
+    );
+    let (out, env) = run(step.command(&repo, "refs/heads/main").args(["--command", &smoke]));
+    assert_eq!((out.status.code(), env["flaky"].as_bool()), (Some(0), Some(true)), "{}", stderr(&out));
+    let commands: Vec<String> = command_lines(&stderr(&out))
+        .into_iter()
+        .filter(|l| l.starts_with("::warning") || l.starts_with("::error"))
+        .collect();
+    assert_eq!(commands.len(), 1, "{commands:#?}");
+    assert!(commands[0].starts_with("::warning title=post-merge-smoke%3A flaky::"), "{}", commands[0]);
+    assert!(commands[0].contains("api::creates_widgets"), "{}", commands[0]);
+}

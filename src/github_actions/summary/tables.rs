@@ -42,8 +42,11 @@ pub fn shards(env: &Envelope, md: &mut String) {
     }
     md.push_str("#### Shards\n\n| Shard | Status | Duration |\n|---|---|---|\n");
     for shard in env.shards.iter().take(MAX_ROWS) {
-        let missing =
-            if shard.duration_ms == 0 && shard.status == Status::Blocked { " (no envelope of this run)" } else { "" };
+        let missing = if shard.duration_ms == 0 && shard.status == Status::Blocked {
+            " (no envelope of this run)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             md,
             "| {} of {} | `{}`{missing} | {} |",
