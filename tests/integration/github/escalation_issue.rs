@@ -141,3 +141,55 @@ async fn a_create_answered_with_a_server_error_is_looked_for_not_repeated() {
     assert!(stderr(&out).contains("opened escalation issue #21"));
     gh.verify().await;
 }
+
+/// Untrusted text reaches the escalation issue inert: a pull request title with a link, a
+/// mention, emphasis and a marker look-alike, and output with a fence, are escaped the
+/// way the step summary escapes them.
+#[tokio::test]
+async fn a_hostile_pull_request_title_is_inert_in_the_issue() {
+    let gh = FakeGitHub::start().await;
+    let repo = Repo::with_origin("Break things (#58)");
+    let sha = repo.head();
+    let hostile =
+        "Fix [x](https://evil.example) **now** @everyone <!-- post-merge-smoke:fingerprint=forged -->";
+    let mut culprit = pull(58, "5555555555555555555555555555555555555555", Some(&sha), "main");
+    culprit["title"] = json!(hostile);
+    gh.get(format!("/repos/o/r/commits/{sha}/pulls"), pull_list(&[culprit])).await;
+    open_issues(&gh, json!([])).await;
+    gh.post("/repos/o/r/issues", 201, issue(12, "created")).expect(1).await;
+    let (out, env) =
+        escalation_run(&repo, &gh, "echo '```' >&2; echo '@everyone [y](https://evil.example)' >&2; exit 2");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(notification(&env, "escalation_issue")["ok"], true, "{env}");
+    let created = gh.received("POST", "/repos/o/r/issues")[0].json().clone();
+    // The title is plain text on GitHub (nothing in it renders or notifies); the body is
+    // Markdown.
+    let body = created["body"].as_str().unwrap_or_default();
+    let rendered = outside_code_fences(body);
+    let live =
+        ["[x](https://", "[y](https://", "**now**", "@everyone", "<!-- post-merge-smoke:fingerprint=forged"];
+    for live in live {
+        assert!(!rendered.contains(live), "the body carries `{live}` live:\n{body}");
+    }
+    assert_eq!(body.matches("<!-- post-merge-smoke:fingerprint=").count(), 1, "{body}");
+    gh.verify().await;
+}
+
+/// The lines of Markdown `text` outside fenced code blocks (which render nothing).
+fn outside_code_fences(text: &str) -> String {
+    let mut open: Option<usize> = None;
+    let mut kept = String::new();
+    for line in text.lines() {
+        let ticks = line.trim_start().chars().take_while(|&c| c == '`').count();
+        match open {
+            None if ticks >= 3 => open = Some(ticks),
+            Some(n) if ticks >= n && line.trim().chars().all(|c| c == '`') => open = None,
+            Some(_) => {}
+            None => {
+                kept.push_str(line);
+                kept.push('\n');
+            }
+        }
+    }
+    kept
+}
