@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::answers::{combined, pull, pull_list, status_reply};
+use super::answers::{combined, issue, pull, pull_list, status_reply};
 use super::fake::FakeGitHub;
 use super::harness::github;
 use crate::bisect::{SMOKE, history, probes, push_event, sha};
@@ -80,4 +80,43 @@ async fn main_is_marked_red_before_the_search_starts() {
     let posts = gh.received("POST", &statuses);
     assert_eq!(posts.len(), 2, "set before the search, and again after it");
     assert!(posts.iter().all(|p| p.json()["state"] == "failure"));
+}
+
+/// The escalation issue names the first bad merge the search found (#43), not the newest
+/// merge (#45), whose own run found main red.
+#[tokio::test]
+async fn the_escalation_issue_names_the_first_bad_merge() {
+    let gh = FakeGitHub::start().await;
+    let (repo, merged) = history(41..=45, 43);
+    let (s42, s43, s44, s45) = (sha(&merged, 42), sha(&merged, 43), sha(&merged, 44), sha(&merged, 45));
+    let newest = pull(45, "4545454545454545454545454545454545454545", Some(&s45), "main");
+    gh.get(format!("/repos/o/r/commits/{s45}/pulls"), pull_list(&[newest])).await;
+    for s in [&s44, &s43] {
+        gh.get(format!("/repos/o/r/commits/{s}/status"), combined(s, &[])).await;
+    }
+    gh.get(format!("/repos/o/r/commits/{s42}/status"), combined(&s42, &[("post-merge-smoke", "success")]))
+        .await;
+    let culprit = pull(43, "4343434343434343434343434343434343434343", Some(&s43), "main");
+    gh.get(format!("/repos/o/r/commits/{s43}/pulls"), pull_list(&[culprit])).await;
+    gh.get("/repos/o/r/issues", serde_json::json!([])).await;
+    gh.post("/repos/o/r/issues", 201, issue(77, "created")).expect(1).await;
+
+    let event = push_event(&repo, &s44);
+    let mut cmd = repo.run();
+    github(&mut cmd, &gh)
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_EVENT_PATH", &event)
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_SHA", repo.head())
+        .args(["--quiet", "--retries", "0", "--escalation-issue", "--command", SMOKE]);
+    let (out, env) = run_envelope(&mut cmd);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(env["bisection"]["first_bad"], s43.as_str(), "{}", env["bisection"]);
+    assert_eq!(env["task_id"], "#45", "the envelope's own task stays this merge's");
+    let body =
+        gh.received("POST", "/repos/o/r/issues")[0].json()["body"].as_str().unwrap_or_default().to_owned();
+    assert!(body.contains("#43"), "the issue does not name the first bad merge:\n{body}");
+    assert!(!body.contains("#45"), "the newest merge is blamed:\n{body}");
+    assert!(body.contains(&s43[..12]), "{body}");
+    gh.verify().await;
 }
