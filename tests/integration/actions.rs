@@ -772,3 +772,31 @@ fn a_flaky_pass_is_told_by_a_warning_annotation() {
     assert!(commands[0].starts_with("::warning title=post-merge-smoke%3A flaky::"), "{}", commands[0]);
     assert!(commands[0].contains("api::creates_widgets"), "{}", commands[0]);
 }
+
+/// The step summary tells the search for the first bad merge: its result and one row per
+/// probe, the blamed commit marked with its pull request.
+#[test]
+fn the_summary_shows_the_search_for_the_first_bad_merge() {
+    let (repo, merged) = crate::bisect::history(41..=45, 43);
+    let step = Step::new();
+    step.push("push-branch-created.json", "refs/heads/main", &crate::bisect::sha(&merged, 41), &repo.head());
+    let (out, env) = run(step.command(&repo, "refs/heads/main").args([
+        "--quiet",
+        "--retries",
+        "0",
+        "--command",
+        crate::bisect::SMOKE,
+    ]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(env["bisection"]["result"], "found");
+    let summary = step.summary_text();
+    assert!(summary.contains("#### First bad merge: `found`"), "{summary}");
+    let s43 = crate::bisect::sha(&merged, 43);
+    let row = summary
+        .lines()
+        .find(|l| l.contains(&s43))
+        .unwrap_or_else(|| panic!("no probe row for #43:\n{summary}"));
+    assert!(row.contains("\\#43") && row.contains("`FAIL`"), "{row}");
+    let probes = env["bisection"]["probes"].as_array().expect("probes").len();
+    assert_eq!(summary.lines().filter(|l| l.starts_with("| `")).count(), probes, "{summary}");
+}

@@ -142,7 +142,7 @@ pub fn bisection(env: &Envelope, md: &mut String) {
     if b.probes.is_empty() {
         return;
     }
-    md.push_str("| Commit | Pull request | Result | Attempts | Duration |\n|---|---|---|---|---|\n");
+    md.push_str("| Commit | Blamed | Result | Attempts | Duration |\n|---|---|---|---|---|\n");
     for probe in b.probes.iter().take(MAX_ROWS) {
         let blamed = b.first_bad.as_deref().unwrap_or(&b.bad) == probe.commit;
         let pr = match (&env.culprit, blamed) {
