@@ -202,3 +202,27 @@ fn exit_70_when_the_envelope_reaches_no_place() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("error: writing the envelope to stdout"), "{stderr}");
 }
+
+/// Every input and output of the action is in the docs' tables, so the two cannot drift
+/// apart again (the inputs of three issues were once missing there).
+#[test]
+fn the_docs_list_every_input_and_output_of_the_action() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let action = std::fs::read_to_string(root.join("action.yml")).expect("action.yml");
+    let docs = std::fs::read_to_string(root.join("docs/github-actions.md")).expect("docs");
+    let mut section = "";
+    let mut missing = Vec::new();
+    for line in action.lines() {
+        if !line.starts_with(' ') && line.ends_with(':') {
+            section = line.trim_end_matches(':');
+            continue;
+        }
+        let name = line.strip_prefix("  ").and_then(|l| l.strip_suffix(':'));
+        if let Some(name) = name.filter(|n| !n.starts_with(' ') && matches!(section, "inputs" | "outputs"))
+            && !docs.contains(&format!("| `{name}` |"))
+        {
+            missing.push(format!("{section}.{name}"));
+        }
+    }
+    assert!(missing.is_empty(), "not in docs/github-actions.md: {missing:?}");
+}
