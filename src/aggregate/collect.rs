@@ -28,7 +28,8 @@ pub struct Collected {
 /// The run the envelopes must belong to.
 pub struct Expected<'a> {
     pub total: u32,
-    /// `GITHUB_SHA` inside Actions; else the first envelope's commit sets it.
+    /// `GITHUB_SHA` inside Actions; else the commit most shard envelopes are for (the
+    /// first by path on a tie), so one foreign file cannot make the others look foreign.
     pub merge_commit: Option<&'a str>,
     pub repository: Option<&'a str>,
 }
@@ -37,12 +38,16 @@ pub fn collect(dir: &Path, expected: &Expected<'_>) -> Result<Collected, String>
     let mut files = Vec::new();
     walk(dir, 0, &mut files)?;
     files.sort();
+    let envelopes: Vec<(PathBuf, Result<Envelope, String>)> =
+        files.into_iter().map(|file| (file.clone(), read(&file))).collect();
     let mut collected = Collected::default();
-    let mut run: Option<(String, Option<String>)> =
-        expected.merge_commit.map(|c| (c.to_owned(), expected.repository.map(str::to_owned)));
-    for file in files {
+    let mut run: Option<(String, Option<String>)> = expected
+        .merge_commit
+        .map(|c| (c.to_owned(), expected.repository.map(str::to_owned)))
+        .or_else(|| most_common_run(&envelopes));
+    for (file, envelope) in envelopes {
         let shown = file.display().to_string();
-        let envelope = match read(&file) {
+        let envelope = match envelope {
             Ok(envelope) => envelope,
             Err(why) => {
                 collected.others.push(format!("`{shown}` {why}"));
@@ -92,6 +97,20 @@ pub fn collect(dir: &Path, expected: &Expected<'_>) -> Result<Collected, String>
         collected.shards.remove(index);
     }
     Ok(collected)
+}
+
+/// The commit and repository most shard envelopes are for; the first by path on a tie.
+fn most_common_run(envelopes: &[(PathBuf, Result<Envelope, String>)]) -> Option<(String, Option<String>)> {
+    let mut counts: Vec<((String, Option<String>), usize)> = Vec::new();
+    for envelope in envelopes.iter().filter_map(|(_, e)| e.as_ref().ok()).filter(|e| e.shard.is_some()) {
+        let run = (envelope.merge_commit.clone(), envelope.ci.repository.clone());
+        match counts.iter_mut().find(|(seen, _)| *seen == run) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((run, 1)),
+        }
+    }
+    // `max_by_key` keeps the last of equals: reversed, that is the first by path.
+    counts.into_iter().rev().max_by_key(|(_, n)| *n).map(|(run, _)| run)
 }
 
 fn read(file: &Path) -> Result<Envelope, String> {

@@ -227,6 +227,20 @@ fn foreign_commits_wrong_totals_and_junk_are_mismatches() {
         env["smoke_result"]["failure_reason"].as_str().unwrap_or("").contains("is for commit 0123456789ab")
     );
 
+    // Outside Actions (no `GITHUB_SHA`) the commit most shards are for is the run's, so a
+    // foreign first file (by path) is the one named, not the two genuine shards.
+    let (repo, dir) = three_green_shards();
+    tamper(&dir, 1, "/merge_commit", json!("0123456789abcdef0123456789abcdef01234567"));
+    let (_, env) = aggregate(&dir, 3);
+    assert_eq!(env["merge_commit"], repo.head());
+    let statuses: Vec<(u64, String)> = env["shards"]
+        .as_array()
+        .expect("shards")
+        .iter()
+        .map(|s| (s["index"].as_u64().unwrap_or(0), s["status"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    assert_eq!(statuses, [(1, "BLOCKED".into()), (2, "PASS".into()), (3, "PASS".into())]);
+
     let (_repo, dir) = three_green_shards();
     tamper(&dir, 3, "/shard/total", json!(4));
     let (_, env) = aggregate(&dir, 3);
