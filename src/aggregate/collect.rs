@@ -114,6 +114,9 @@ fn most_common_run(envelopes: &[(PathBuf, Result<Envelope, String>)]) -> Option<
 }
 
 fn read(file: &Path) -> Result<Envelope, String> {
+    if file.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err("is a symbolic link, not an envelope file".to_owned());
+    }
     let bytes = bounded_read::read(file, REPORT_CAP).map_err(|e| {
         let text = e.to_string();
         // The message names the file already; keep what follows it.
@@ -142,7 +145,9 @@ fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>) -> Result<(), String
         let path = entry.path();
         if kind.is_dir() {
             walk(&path, depth + 1, files)?;
-        } else if path.extension().is_some_and(|e| e == "json") && !kind.is_symlink() {
+        } else if path.extension().is_some_and(|e| e == "json") {
+            // A link is named, not followed: it could point anywhere, even at a shard of
+            // another run; a shard it stood for is then missing.
             files.push(path);
         }
     }

@@ -251,11 +251,13 @@ fn foreign_commits_wrong_totals_and_junk_are_mismatches() {
     let (_repo, dir) = three_green_shards();
     std::fs::write(dir.join("junk.json"), b"\xff\x00 not json").expect("write");
     nix::unistd::mkfifo(&dir.join("fifo.json"), nix::sys::stat::Mode::S_IRWXU).expect("fifo");
+    std::os::unix::fs::symlink("/etc/hostname", dir.join("link.json")).expect("symlink");
     let (out, env) = aggregate(&dir, 3);
     assert_eq!(out.status.code(), Some(4));
     let why = env["smoke_result"]["failure_reason"].as_str().unwrap_or("").to_owned();
     assert!(why.contains("junk.json` is not a post-merge-smoke envelope"), "{why}");
     assert!(why.contains("fifo.json` is a FIFO"), "{why}");
+    assert!(why.contains("link.json` is a symbolic link"), "{why}");
 }
 
 #[test]
