@@ -22,8 +22,10 @@ use tokio::process::Command;
 
 use crate::env::Environment;
 
+mod commit;
 mod history;
 
+pub use commit::Commit;
 pub use history::token_auth;
 
 const GIT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -121,16 +123,6 @@ pub struct Checkout {
     pub shallow: bool,
     /// The git folders, as [`Git::pin`] would record them.
     pub dirs: GitDirs,
-}
-
-/// A commit, as [`Git::commit`] shows it.
-#[derive(Debug, Clone)]
-pub struct Commit {
-    pub id: String,
-    pub parents: Vec<String>,
-    pub message: String,
-    /// Changed against the first parent; everything, for a root commit.
-    pub paths: Vec<String>,
 }
 
 /// Where a repository's git folders are, recorded before the smoke ran.
@@ -331,39 +323,6 @@ impl Git {
     pub async fn remote_url(&self, remote: &str) -> Result<String, GitError> {
         Ok(self.run(&["remote", "get-url", "--", remote]).await?.trim().to_owned())
     }
-
-    /// Paths changed between two commits.
-    pub async fn paths_between(&self, base: &str, commit: &str) -> Result<Vec<String>, GitError> {
-        let args = ["diff", "--no-ext-diff", "--no-textconv", "--name-only", "-z", "--no-renames"];
-        let out = self.run(&[&args[..], &["--end-of-options", base, commit, "--"]].concat()).await?;
-        Ok(nul_separated(&out).map(str::to_owned).collect())
-    }
-
-    /// The commit `name` names, with its message and the paths it changed, in one process:
-    /// `--diff-merges=first-parent` diffs a merge against its first parent only (`-m
-    /// --first-parent` would diff it against each parent: `--first-parent` walks history,
-    /// and `diff-tree` walks none), `--root` a root commit against nothing, and `--always`
-    /// shows a commit that changed nothing.
-    pub async fn commit(&self, name: &str) -> Result<Commit, GitError> {
-        let args = ["diff-tree", "-r", "--root", "--diff-merges=first-parent", "--always", "--name-only"];
-        let format = ["--format=%H %P%n%B", "--no-renames", "-z", "--end-of-options", name, "--"];
-        let out = self.run(&[&args[..], &format[..]].concat()).await?;
-        // The header ends at the first NUL (a message holds none); the paths follow it,
-        // after a newline, each ending in a NUL.
-        let (header, paths) = out.split_once('\0').unwrap_or((&out, ""));
-        let (ids, message) = header.split_once('\n').unwrap_or((header, ""));
-        let mut ids = ids.split_whitespace().map(str::to_owned);
-        Ok(Commit {
-            id: ids.next().unwrap_or_default(),
-            parents: ids.collect(),
-            message: message.to_owned(),
-            paths: nul_separated(paths.strip_prefix('\n').unwrap_or(paths)).map(str::to_owned).collect(),
-        })
-    }
-}
-
-fn nul_separated(out: &str) -> impl Iterator<Item = &str> {
-    out.split('\0').filter(|p| !p.is_empty())
 }
 
 /// The commit `refs/heads/<branch>` points to at `url`; `None` when it has no such
@@ -480,38 +439,5 @@ mod tests {
         assert_eq!(over.map_err(|e| e.kind()), Err(std::io::ErrorKind::FileTooLarge));
         let dropped = read_capped(Some(&big[..]), 1000, true).await.expect("read to the end");
         assert_eq!(dropped, vec![b'x'; 1000]);
-    }
-
-    #[tokio::test]
-    async fn a_commit_shows_its_parents_message_and_first_parent_paths() {
-        let dir = tempfile::TempDir::new().expect("temp dir");
-        let sh = |script: &str| {
-            let ok = std::process::Command::new("sh")
-                .args(["-c", script])
-                .current_dir(dir.path())
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .env("HOME", dir.path())
-                .env("GIT_AUTHOR_NAME", "T")
-                .env("GIT_AUTHOR_EMAIL", "t@example.com")
-                .env("GIT_COMMITTER_NAME", "T")
-                .env("GIT_COMMITTER_EMAIL", "t@example.com")
-                .status()
-                .expect("sh");
-            assert!(ok.success(), "{script}");
-        };
-        sh("git init -q -b main && echo a > a && git add a && git commit -qm a");
-        sh("git checkout -qb f && mkdir 'odd dir' && echo b > 'odd dir/b' && git add . && git commit -qm b");
-        sh("git checkout -q main && echo c > c && git add c && git commit -qm c");
-        sh("git merge -q --no-ff -m 'Merge pull request #9 from f' -m 'body' f");
-        let path = std::env::var_os("PATH").expect("PATH");
-        let env = Environment::new(vec![("PATH".into(), path)], Some(dir.path().to_owned()));
-        let git = Git::new(dir.path(), &env);
-        let commit = git.commit("HEAD").await.expect("diff-tree");
-        assert_eq!(commit.id.len(), 40);
-        assert_eq!(commit.parents.len(), 2);
-        assert_eq!(commit.message, "Merge pull request #9 from f\n\nbody\n");
-        assert_eq!(commit.paths, ["odd dir/b"]);
-        let root = git.commit("HEAD~1~1").await.expect("root");
-        assert_eq!((root.parents.len(), root.paths), (0, vec!["a".to_owned()]));
     }
 }

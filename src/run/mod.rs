@@ -169,8 +169,10 @@ pub async fn run(
         main_already_red: false,
     };
     let mut verdict = verdict::decide(&facts);
-    // A confirmed failure: which merge broke main?
-    if blame::will_search(&verdict, env, &merge) {
+    // A confirmed failure: which merge broke main? Not in a cancelled run: the runner
+    // kills the step seconds after cancelling it, and the envelope must be written first.
+    let stopping = cancel.requested().is_some() || verdict.reason_codes.contains(&ReasonCode::RunCancelled);
+    if !stopping && blame::will_search(&verdict, env, &merge) {
         let provisional = report::envelope(report::Parts {
             started_at,
             merge: merge.clone(),
@@ -190,7 +192,10 @@ pub async fn run(
             _ = cancel.changed() => {}
         }
     }
-    let search = blame::search(config, env, &verdict, &runs, &merge, api, &ctx, cancel).await;
+    let search = match stopping || cancel.requested().is_some() {
+        true => None,
+        false => blame::search(config, env, &verdict, &runs, &merge, api, &ctx, cancel).await,
+    };
     if let Some(outcome) = &search {
         merge.culprit = blame::culprit(outcome, &merge, api, &main_branch).await;
         if outcome.already_red() {
