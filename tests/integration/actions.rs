@@ -9,7 +9,9 @@ use std::process::{Output, Stdio};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::common::{Repo, bin_std, envelope, envelope_file, fixture, git, parse_envelope, wait_for};
+use crate::common::{
+    Repo, bin_std, command_lines, envelope, envelope_file, fixture, git, parse_envelope, wait_for,
+};
 
 const ZERO: &str = "0000000000000000000000000000000000000000";
 
@@ -149,24 +151,6 @@ fn run(cmd: &mut std::process::Command) -> (Output, Value) {
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Lines of stderr outside the `::stop-commands::` fences: what the runner would execute.
-fn command_lines(stderr: &str) -> Vec<String> {
-    let mut fence: Option<String> = None;
-    let mut lines = Vec::new();
-    for line in stderr.lines() {
-        match &fence {
-            Some(token) if line == format!("::{token}::") => fence = None,
-            Some(_) => {}
-            None => match line.strip_prefix("::stop-commands::") {
-                Some(token) => fence = Some(token.to_owned()),
-                None => lines.push(line.to_owned()),
-            },
-        }
-    }
-    assert!(fence.is_none(), "a fence was left open:\n{stderr}");
-    lines
 }
 
 fn repo_at_main() -> (Repo, Step) {

@@ -3,6 +3,8 @@
 //! ones. The right pull request is blamed, never one merged after the breakage; the job's
 //! work tree is untouched and no worktree is left behind.
 
+use std::path::{Path, PathBuf};
+
 use serde_json::{Value, json};
 
 use crate::common::{Repo, git, run_envelope};
@@ -60,16 +62,33 @@ pub(crate) fn push_event(repo: &Repo, before: &str) -> std::path::PathBuf {
     path
 }
 
-/// `run` as a push to main whose `before` is `before`.
-fn run_push(repo: &Repo, before: &str, extra: &[&str]) -> Value {
+/// `run` in `dir` as a push to main of the repository's HEAD whose `before` is `before`.
+pub(crate) fn push_run(repo: &Repo, dir: &Path, before: &str) -> assert_cmd::Command {
     let event = push_event(repo, before);
-    let mut cmd = repo.run();
-    cmd.env("GITHUB_EVENT_NAME", "push")
+    let mut cmd = crate::common::bin();
+    cmd.current_dir(dir)
+        .arg("run")
+        .env("GITHUB_EVENT_NAME", "push")
         .env("GITHUB_EVENT_PATH", &event)
         .env("GITHUB_REF", "refs/heads/main")
-        .env("GITHUB_SHA", repo.head())
-        .args(["--quiet", "--retries", "1", "--command", SMOKE])
-        .args(extra);
+        .env("GITHUB_SHA", repo.head());
+    cmd
+}
+
+/// A clone of `repo`'s origin one commit deep, as actions/checkout makes by default.
+fn shallow_clone(repo: &Repo) -> PathBuf {
+    let origin = repo.origin.as_ref().expect("origin");
+    let shallow = repo.tmp.path().join("shallow");
+    let url = format!("file://{}", origin.display());
+    git(repo.tmp.path(), &["clone", "-q", "--depth", "1", &url, shallow.to_str().expect("utf-8")]);
+    assert_eq!(git(&shallow, &["rev-parse", "--is-shallow-repository"]), "true");
+    shallow
+}
+
+/// `run` as a push to main whose `before` is `before`.
+fn run_push(repo: &Repo, before: &str, extra: &[&str]) -> Value {
+    let mut cmd = push_run(repo, &repo.dir, before);
+    cmd.args(["--quiet", "--retries", "1", "--command", SMOKE]).args(extra);
     let (out, env) = run_envelope(&mut cmd);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     env
@@ -165,20 +184,9 @@ fn probes_disabled_skip_the_search() {
 #[test]
 fn a_shallow_clone_fetches_the_history_it_needs() {
     let (repo, merged) = history(41..=45, 43);
-    let origin = repo.origin.as_ref().expect("origin");
-    let shallow = repo.tmp.path().join("shallow");
-    let url = format!("file://{}", origin.display());
-    git(repo.tmp.path(), &["clone", "-q", "--depth", "1", &url, shallow.to_str().expect("utf-8")]);
-    assert_eq!(git(&shallow, &["rev-parse", "--is-shallow-repository"]), "true");
-    let event = push_event(&repo, &sha(&merged, 41));
-    let mut cmd = crate::common::bin();
-    cmd.current_dir(&shallow)
-        .arg("run")
-        .env("GITHUB_EVENT_NAME", "push")
-        .env("GITHUB_EVENT_PATH", &event)
-        .env("GITHUB_REF", "refs/heads/main")
-        .env("GITHUB_SHA", repo.head())
-        .args(["--quiet", "--retries", "0", "--command", SMOKE]);
+    let shallow = shallow_clone(&repo);
+    let mut cmd = push_run(&repo, &shallow, &sha(&merged, 41));
+    cmd.args(["--quiet", "--retries", "0", "--command", SMOKE]);
     let (_, env) = run_envelope(&mut cmd);
     assert_eq!(env["bisection"]["result"], "found", "{}", env["bisection"]);
     assert_eq!(env["bisection"]["first_bad"], sha(&merged, 43));
@@ -285,23 +293,13 @@ impl HttpRecorder {
 fn a_shallow_clone_fetches_history_with_the_token_and_only_from_the_server() {
     use base64::Engine;
     let (repo, merged) = history(41..=45, 43);
-    let origin = repo.origin.as_ref().expect("origin");
-    let shallow = repo.tmp.path().join("shallow");
-    let url = format!("file://{}", origin.display());
-    git(repo.tmp.path(), &["clone", "-q", "--depth", "1", &url, shallow.to_str().expect("utf-8")]);
+    let shallow = shallow_clone(&repo);
     let server = HttpRecorder::start();
     git(&shallow, &["remote", "set-url", "origin", &format!("{}/o/r.git", server.url)]);
-    let event = push_event(&repo, &sha(&merged, 41));
     let token = "ghs_shallowFetchToken0123456789abcdef";
     let run = |server_url: &str| {
-        let mut cmd = crate::common::bin();
-        cmd.current_dir(&shallow)
-            .arg("run")
-            .env("GITHUB_EVENT_NAME", "push")
-            .env("GITHUB_EVENT_PATH", &event)
-            .env("GITHUB_REF", "refs/heads/main")
-            .env("GITHUB_SHA", repo.head())
-            .env("GITHUB_REPOSITORY", "o/r")
+        let mut cmd = push_run(&repo, &shallow, &sha(&merged, 41));
+        cmd.env("GITHUB_REPOSITORY", "o/r")
             .env("GITHUB_SERVER_URL", server_url)
             // The API answers 404 to everything: no green status, no culprit details.
             .env("GITHUB_API_URL", &server.url)

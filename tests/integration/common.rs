@@ -175,3 +175,71 @@ pub fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
+
+/// Whether `pid` is a live process (zombies count as dead).
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+/// Lines of stderr outside the `::stop-commands::` fences: what the runner would execute.
+/// Panics when a fence is left open (everything after it would be ignored, our own
+/// annotation included).
+pub fn command_lines(stderr: &str) -> Vec<String> {
+    let mut fence: Option<String> = None;
+    let mut lines = Vec::new();
+    for line in stderr.lines() {
+        match &fence {
+            Some(token) if line == format!("::{token}::") => fence = None,
+            Some(_) => {}
+            None => match line.strip_prefix("::stop-commands::") {
+                Some(token) => fence = Some(token.to_owned()),
+                None => lines.push(line.to_owned()),
+            },
+        }
+    }
+    assert!(fence.is_none(), "a fence was left open:\n{stderr}");
+    lines
+}
+
+/// A git remote on 127.0.0.1 that accepts one connection and never answers (it holds the
+/// connection for 30 s). Returns the port and a receiver that fires when git connected.
+pub fn hanging_remote() -> (u16, std::sync::mpsc::Receiver<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        if let Ok((socket, _)) = listener.accept() {
+            let _ = tx.send(());
+            std::thread::sleep(Duration::from_secs(30));
+            drop(socket);
+        }
+    });
+    (port, rx)
+}
+
+/// Starts a passing run whose stale check asks `url`, waits until git connected, sends
+/// `signal`; returns the output and how long the tool took to end after the signal.
+pub fn signal_during_stale_check(
+    url: &str,
+    signal: nix::sys::signal::Signal,
+    connected: &std::sync::mpsc::Receiver<()>,
+) -> (std::process::Output, Duration) {
+    let repo = Repo::with_origin("init");
+    git(&repo.dir, &["remote", "set-url", "origin", url]);
+    let child = bin_std()
+        .current_dir(&repo.dir)
+        .args(["run", "--quiet", "--retries", "0", "--command", "true"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    connected.recv_timeout(Duration::from_secs(20)).expect("the stale check connects");
+    let sent = Instant::now();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).expect("signal");
+    let out = child.wait_with_output().expect("wait");
+    (out, sent.elapsed())
+}

@@ -8,15 +8,9 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::common::{Repo, envelope, fixture, run_envelope, wait_for};
-
-/// Whether `pid` is still a live process (zombies count as dead).
-fn alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')),
-        Err(_) => false,
-    }
-}
+use crate::common::{
+    Repo, alive, envelope, fixture, hanging_remote, run_envelope, signal_during_stale_check, wait_for,
+};
 
 /// Pids a fixture wrote, one per line, to `file`.
 fn pids(file: &Path) -> Vec<i32> {
@@ -201,32 +195,11 @@ fn sigterm_cancels_the_run_and_still_writes_the_envelope() {
 
 #[test]
 fn a_cancel_while_the_remote_hangs_still_writes_the_envelope_in_time() {
-    let repo = Repo::with_origin("init");
-    // A remote that accepts the connection and never answers.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let (connected_tx, connected) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        if let Ok((socket, _)) = listener.accept() {
-            let _ = connected_tx.send(());
-            std::thread::sleep(Duration::from_secs(30));
-            drop(socket);
-        }
-    });
-    crate::common::git(&repo.dir, &["remote", "set-url", "origin", &format!("git://127.0.0.1:{port}/r.git")]);
-    let child = crate::common::bin_std()
-        .current_dir(&repo.dir)
-        .args(["run", "--quiet", "--command", "true"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    // The stale check has connected: the tool is now waiting on the remote.
-    connected.recv_timeout(Duration::from_secs(20)).expect("the stale check connects");
-    let sent = Instant::now();
-    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).expect("signal");
-    let out = child.wait_with_output().expect("wait");
-    assert!(sent.elapsed() < Duration::from_secs(3), "took {:?}", sent.elapsed());
+    let (port, connected) = hanging_remote();
+    // SIGTERM once the stale check has connected: the tool is then waiting on the remote.
+    let url = format!("git://127.0.0.1:{port}/r.git");
+    let (out, took) = signal_during_stale_check(&url, Signal::SIGTERM, &connected);
+    assert!(took < Duration::from_secs(3), "took {took:?}");
     let env = envelope(&out);
     assert_eq!(out.status.code(), Some(4));
     assert_eq!(env["status"], "BLOCKED");

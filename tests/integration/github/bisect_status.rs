@@ -7,7 +7,7 @@ use serde_json::json;
 use super::answers::{combined, issue, pull, pull_list, status_reply};
 use super::fake::FakeGitHub;
 use super::harness::github;
-use crate::bisect::{SMOKE, history, probes, push_event, sha};
+use crate::bisect::{SMOKE, history, probes, push_run, sha};
 use crate::common::run_envelope;
 
 #[tokio::test]
@@ -25,14 +25,8 @@ async fn a_green_status_bounds_the_search_and_the_api_names_the_culprit() {
     gh.get(format!("/repos/o/r/commits/{s43}/pulls"), pull_list(&[culprit])).await;
 
     // A push whose `before` is far older: the green status is newer, so it wins.
-    let event = push_event(&repo, &sha(&merged, 41));
-    let mut cmd = repo.run();
-    github(&mut cmd, &gh)
-        .env("GITHUB_EVENT_NAME", "push")
-        .env("GITHUB_EVENT_PATH", &event)
-        .env("GITHUB_REF", "refs/heads/main")
-        .env("GITHUB_SHA", repo.head())
-        .args(["--quiet", "--retries", "0", "--command", SMOKE]);
+    let mut cmd = push_run(&repo, &repo.dir, &sha(&merged, 41));
+    github(&mut cmd, &gh).args(["--quiet", "--retries", "0", "--command", SMOKE]);
     let (out, env) = run_envelope(&mut cmd);
     assert_eq!(out.status.code(), Some(1));
     let b = &env["bisection"];
@@ -60,14 +54,8 @@ async fn main_is_marked_red_before_the_search_starts() {
     let statuses = format!("/repos/o/r/statuses/{s45}");
     gh.post(&statuses, 201, status_reply(&s45, "failure", "post-merge-smoke")).await;
 
-    let event = push_event(&repo, &s44);
-    let mut cmd = repo.run();
-    github(&mut cmd, &gh)
-        .env("GITHUB_EVENT_NAME", "push")
-        .env("GITHUB_EVENT_PATH", &event)
-        .env("GITHUB_REF", "refs/heads/main")
-        .env("GITHUB_SHA", repo.head())
-        .args(["--quiet", "--retries", "0", "--commit-status", "--command", SMOKE]);
+    let mut cmd = push_run(&repo, &repo.dir, &s44);
+    github(&mut cmd, &gh).args(["--quiet", "--retries", "0", "--commit-status", "--command", SMOKE]);
     let (out, env) = run_envelope(&mut cmd);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(env["bisection"]["result"], "found", "{}", env["bisection"]);
@@ -101,14 +89,8 @@ async fn the_escalation_issue_names_the_first_bad_merge() {
     gh.get("/repos/o/r/issues", serde_json::json!([])).await;
     gh.post("/repos/o/r/issues", 201, issue(77, "created")).expect(1).await;
 
-    let event = push_event(&repo, &s44);
-    let mut cmd = repo.run();
-    github(&mut cmd, &gh)
-        .env("GITHUB_EVENT_NAME", "push")
-        .env("GITHUB_EVENT_PATH", &event)
-        .env("GITHUB_REF", "refs/heads/main")
-        .env("GITHUB_SHA", repo.head())
-        .args(["--quiet", "--retries", "0", "--escalation-issue", "--command", SMOKE]);
+    let mut cmd = push_run(&repo, &repo.dir, &s44);
+    github(&mut cmd, &gh).args(["--quiet", "--retries", "0", "--escalation-issue", "--command", SMOKE]);
     let (out, env) = run_envelope(&mut cmd);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(env["bisection"]["first_bad"], s43.as_str(), "{}", env["bisection"]);

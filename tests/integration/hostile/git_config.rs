@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::common::{Repo, git, run_envelope};
 
-use super::support::stderr;
+use super::support::{move_origin_on, stderr};
 
 /// A repository with an origin, and the program every planted setting names: it records
 /// that it ran, and passes its input through like a real filter.
@@ -188,15 +188,6 @@ echo '* filter=x' > "$HOME/.config/git/attributes"
     let (out, env) =
         run_envelope(p.repo.run().env("HOME", &home).args(["--retries", "1", "--command", &smoke]));
     assert_retried_and_clean(&p, &before, &out, &env);
-}
-
-/// Makes main on origin move past the merge commit (HEAD) and returns main's new head.
-fn move_origin_on(repo: &Repo) -> String {
-    let merge = repo.head();
-    let later = repo.commit_file("later.txt", "later\n", "A later merge (#42)");
-    git(&repo.dir, &["push", "-q", "origin", "main"]);
-    git(&repo.dir, &["reset", "-q", "--hard", &merge]);
-    later
 }
 
 /// A bare copy of `origin` whose main is the merge commit: what a decoy remote answers.

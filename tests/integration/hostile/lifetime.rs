@@ -5,15 +5,14 @@
 //! check starts can hang on a remote; none of it may outlive the run. Processes are found
 //! by a marker in their command line, polled up to a deadline.
 
-use std::net::TcpListener;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::common::{Repo, bin_std, envelope, git, wait_for};
+use crate::common::{Repo, bin_std, envelope, hanging_remote, signal_during_stale_check, wait_for};
 
 use super::support::{assert_dies, left_after, marker, run_timed, stderr};
 
@@ -107,46 +106,6 @@ sleep 0.3; exit 0"#
     assert_eq!(env["status"], "PASS");
     assert!(took < Duration::from_secs(10), "took {took:?}");
     assert_eq!(left_after(&tag, Duration::from_secs(2)), Vec::<i32>::new(), "processes outlived the run");
-}
-
-/// A remote that accepts the connection and never answers; the connection is held for
-/// 30 s. Returns the port and a receiver that fires when git connected.
-fn hanging_remote() -> (u16, std::sync::mpsc::Receiver<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        if let Ok((socket, _)) = listener.accept() {
-            let _ = tx.send(());
-            std::thread::sleep(Duration::from_secs(30));
-            drop(socket);
-        }
-    });
-    (port, rx)
-}
-
-/// Starts a passing run whose stale check asks `url`, waits until git connected, sends
-/// `signal`; returns the output and how long the tool took to end after the signal.
-fn signal_during_stale_check(
-    url: &str,
-    signal: Signal,
-    connected: &std::sync::mpsc::Receiver<()>,
-) -> (std::process::Output, Duration) {
-    let repo = Repo::with_origin("init");
-    git(&repo.dir, &["remote", "set-url", "origin", url]);
-    let child = bin_std()
-        .current_dir(&repo.dir)
-        .args(["run", "--quiet", "--retries", "0", "--command", "true"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    connected.recv_timeout(Duration::from_secs(20)).expect("the stale check connects");
-    let sent = Instant::now();
-    kill(Pid::from_raw(child.id() as i32), signal).expect("signal");
-    let out = child.wait_with_output().expect("wait");
-    (out, sent.elapsed())
 }
 
 #[test]

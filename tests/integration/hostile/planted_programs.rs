@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::common::{Repo, git, run_envelope};
 
-use super::support::stderr;
+use super::support::{move_origin_on, stderr};
 
 /// A folder the smoke may write, put first on the tool's `PATH`.
 fn writable_path_dir(repo: &Repo) -> (PathBuf, String) {
@@ -16,15 +16,6 @@ fn writable_path_dir(repo: &Repo) -> (PathBuf, String) {
     std::fs::create_dir_all(&bin).expect("mkdir");
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
     (bin, path)
-}
-
-/// Makes main on origin move past the merge commit (HEAD); returns main's new head.
-fn move_origin_on(repo: &Repo) -> String {
-    let merge = repo.head();
-    let later = repo.commit_file("later.txt", "later\n", "A later merge (#42)");
-    git(&repo.dir, &["push", "-q", "origin", "main"]);
-    git(&repo.dir, &["reset", "-q", "--hard", &merge]);
-    later
 }
 
 /// The smoke: writes `program` into `bin` as a script that records it ran in `pwned`, then

@@ -19,6 +19,17 @@ fn loot(file: &Path) -> String {
     String::from_utf8_lossy(&std::fs::read(file).unwrap_or_default()).into_owned()
 }
 
+/// `run --command smoke` with a token, as an unprivileged user (see [`unprivileged`]); the
+/// uid it ran as and what it wrote, or `None` when the test cannot drop root here.
+fn run_unprivileged_with_token(repo: &Repo, smoke: &str) -> Option<(u32, std::process::Output)> {
+    let mut cmd = bin_std();
+    cmd.current_dir(&repo.dir)
+        .args(["run", "--skip-stale-check", "--retries", "0", "--command", smoke])
+        .env("POST_MERGE_SMOKE_GITHUB_TOKEN", TOKEN);
+    let uid = unprivileged(&mut cmd, repo.tmp.path())?;
+    Some((uid, cmd.output().expect("runs")))
+}
+
 #[test]
 fn the_token_cannot_be_read_from_the_tools_environment() {
     let repo = Repo::new("Add widgets (#41)");
@@ -29,12 +40,7 @@ for p in $(ls /proc | grep -E '^[0-9]+$'); do grep -a -o 'ghs_[A-Za-z0-9_]*' /pr
 echo tried; exit 0"#,
         s = stolen.display()
     );
-    let mut cmd = bin_std();
-    cmd.current_dir(&repo.dir)
-        .args(["run", "--skip-stale-check", "--retries", "0", "--command", &smoke])
-        .env("POST_MERGE_SMOKE_GITHUB_TOKEN", TOKEN);
-    let Some(uid) = unprivileged(&mut cmd, repo.tmp.path()) else { return };
-    let out = cmd.output().expect("runs");
+    let Some((uid, out)) = run_unprivileged_with_token(&repo, &smoke) else { return };
     let env = parse_envelope(&out.stdout, "stdout");
     assert_eq!(out.status.code(), Some(0), "uid {uid}: {}", stderr(&out));
     assert_eq!(env["smoke_result"]["stdout_tail"], "tried\n", "the smoke read the tool's environment");
@@ -53,12 +59,7 @@ readlink /proc/$PPID/exe >/dev/null 2>&1 && echo 'read exe'
 echo tried; exit 0"#,
         s = stolen.display()
     );
-    let mut cmd = bin_std();
-    cmd.current_dir(&repo.dir)
-        .args(["run", "--skip-stale-check", "--retries", "0", "--command", &smoke])
-        .env("POST_MERGE_SMOKE_GITHUB_TOKEN", TOKEN);
-    let Some(uid) = unprivileged(&mut cmd, repo.tmp.path()) else { return };
-    let out = cmd.output().expect("runs");
+    let Some((uid, out)) = run_unprivileged_with_token(&repo, &smoke) else { return };
     let env = parse_envelope(&out.stdout, "stdout");
     assert_eq!(env["smoke_result"]["stdout_tail"], "tried\n", "uid {uid}: the smoke got into the tool");
     assert_eq!(loot(&stolen), "");

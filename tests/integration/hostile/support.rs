@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{Repo, bin_std, envelope, fixture};
+use crate::common::{Repo, alive, bin_std, envelope, fixture, git};
 
 pub const ZERO: &str = "0000000000000000000000000000000000000000";
 /// The user the binary runs as when the tests run as root: `nobody`.
@@ -136,25 +136,10 @@ pub fn runner_parse(text: &str) -> Result<Vec<(String, String)>, String> {
     Ok(pairs)
 }
 
-/// Lines of stderr outside the `::stop-commands::` fences: what the runner would execute.
-/// Panics when a fence is left open (everything after it would be ignored, our own
-/// annotation included).
+/// The workflow commands among the lines of stderr outside the `::stop-commands::`
+/// fences ([`crate::common::command_lines`]): what the runner would execute.
 pub fn command_lines(stderr: &str) -> Vec<String> {
-    let mut fence: Option<String> = None;
-    let mut lines = Vec::new();
-    for line in stderr.lines() {
-        match &fence {
-            Some(token) if line == format!("::{token}::") => fence = None,
-            Some(_) => {}
-            None => match line.strip_prefix("::stop-commands::") {
-                Some(token) => fence = Some(token.to_owned()),
-                None if line.starts_with("::") => lines.push(line.to_owned()),
-                None => {}
-            },
-        }
-    }
-    assert!(fence.is_none(), "a fence was left open:\n{stderr}");
-    lines
+    crate::common::command_lines(stderr).into_iter().filter(|l| l.starts_with("::")).collect()
 }
 
 /// The workflow commands that are not the tool's own: its `::error title=post-merge-smoke`
@@ -271,14 +256,6 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Whether `pid` is a live process (zombies count as dead).
-pub fn alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')),
-        Err(_) => false,
-    }
-}
-
 /// Polls until no process carries `marker`, up to `within`; returns those still alive
 /// (after killing them, so a failing test leaves nothing behind).
 pub fn left_after(marker: &str, within: Duration) -> Vec<i32> {
@@ -325,4 +302,13 @@ pub fn mode(path: &Path) -> u32 {
 pub fn assert_regular(path: &Path) {
     let kind = std::fs::symlink_metadata(path).expect("stat").file_type();
     assert!(kind.is_file(), "{} is {kind:?}, not a regular file", path.display());
+}
+
+/// Makes main on origin move past the merge commit (HEAD); returns main's new head.
+pub fn move_origin_on(repo: &Repo) -> String {
+    let merge = repo.head();
+    let later = repo.commit_file("later.txt", "later\n", "A later merge (#42)");
+    git(&repo.dir, &["push", "-q", "origin", "main"]);
+    git(&repo.dir, &["reset", "-q", "--hard", &merge]);
+    later
 }
