@@ -335,15 +335,23 @@ fi
 grep -q "main is green at $scenario_merge (#107) on every shard; deploying" "$scenario_out/act.log" || fail "deploy did not run"
 finish_scenario
 
+# expect_aggregate STATUS CODE: the aggregate's envelope says STATUS, holds follow-on
+# merges and lists shard 2 as STATUS beside two green shards; its verdict step said so.
+expect_aggregate() {
+  local agg
+  if agg=$(aggregate_artifact); then
+    expect_json "$agg" "v['status']" "$1"
+    expect_json "$agg" "v['allow_continuation']" False
+    expect_json "$agg" "[(s['index'], s['status']) for s in v['shards']]" "[(1, 'PASS'), (2, '$1'), (3, 'PASS')]"
+  fi
+  grep -q "post-merge-smoke: $1, exit code $2" "$scenario_out/act.log" ||
+    fail "the aggregate's verdict step did not say $1"
+}
+
 run_scenario sharded-fail 108 '[ "$SMOKE_SHARD_INDEX" != 2 ] || { echo "shard 2 broke" >&2; exit 1; }' .github/sharded.yml
 [ "$act_rc" -ne 0 ] || fail "act exited 0, want a failed job"
 expect_json "$(shard_artifact 2)" "v['status']" FAIL
-if agg=$(aggregate_artifact); then
-  expect_json "$agg" "v['status']" FAIL
-  expect_json "$agg" "v['allow_continuation']" False
-  expect_json "$agg" "[(s['index'], s['status']) for s in v['shards']]" "[(1, 'PASS'), (2, 'FAIL'), (3, 'PASS')]"
-fi
-grep -q "post-merge-smoke: FAIL, exit code 1" "$scenario_out/act.log" || fail "the aggregate's verdict step did not say FAIL"
+expect_aggregate FAIL 1
 grep -q "deploying" "$scenario_out/act.log" && fail "deploy ran on FAIL"
 finish_scenario
 
@@ -358,24 +366,17 @@ if [ -n "$leg" ]; then
 else
   fail "the cancelled shard uploaded no envelope"
 fi
-if agg=$(aggregate_artifact); then
-  expect_json "$agg" "v['status']" BLOCKED
-  expect_json "$agg" "v['allow_continuation']" False
-  expect_json "$agg" "[(s['index'], s['status']) for s in v['shards']]" "[(1, 'PASS'), (2, 'BLOCKED'), (3, 'PASS')]"
-fi
+expect_aggregate BLOCKED 4
 grep -q "deploying" "$scenario_out/act.log" && fail "deploy ran with a cancelled shard"
 finish_scenario
 
 run_scenario sharded-skipped 109 'echo "shard $SMOKE_SHARD_INDEX ok"' .github/sharded-skip.yml
 [ "$act_rc" -ne 0 ] || fail "act exited 0, want a failed job"
 [ -z "$(shard_artifact 2)" ] || fail "the skipped shard uploaded an envelope"
+expect_aggregate BLOCKED 4
 if agg=$(aggregate_artifact); then
-  expect_json "$agg" "v['status']" BLOCKED
-  expect_json "$agg" "v['allow_continuation']" False
   expect_json "$agg" "'SHARD_MISSING' in v['decision']['reason_codes']" True
-  expect_json "$agg" "[(s['index'], s['status']) for s in v['shards']]" "[(1, 'PASS'), (2, 'BLOCKED'), (3, 'PASS')]"
 fi
-grep -q "post-merge-smoke: BLOCKED, exit code 4" "$scenario_out/act.log" || fail "the aggregate's verdict step did not say BLOCKED"
 grep -q "deploying" "$scenario_out/act.log" && fail "deploy ran with a shard missing"
 finish_scenario
 
