@@ -125,11 +125,8 @@ pub struct Flaky {
     pub fingerprint: String,
 }
 
-/// `None` unless the run was flaky.
-pub fn flaky(envelope: &Envelope, branch: &str) -> Option<Flaky> {
-    if !envelope.flaky {
-        return None;
-    }
+/// The tests that failed in the flaky smokes' failed attempts, first seen first.
+pub fn flaky_tests(envelope: &Envelope) -> Vec<String> {
     let flaky_smokes: Vec<&str> =
         envelope.smokes.iter().filter(|s| s.flaky).map(|s| s.name.as_str()).collect();
     let mut tests: Vec<String> = Vec::new();
@@ -144,6 +141,15 @@ pub fn flaky(envelope: &Envelope, branch: &str) -> Option<Flaky> {
             }
         }
     }
+    tests
+}
+
+/// `None` unless the run was flaky.
+pub fn flaky(envelope: &Envelope, branch: &str) -> Option<Flaky> {
+    if !envelope.flaky {
+        return None;
+    }
+    let tests = flaky_tests(envelope);
     let repository = envelope.ci.repository.as_deref().unwrap_or("");
     let commands: Vec<&str> =
         envelope.smokes.iter().filter(|s| s.flaky).map(|s| s.command.as_str()).collect();

@@ -33,7 +33,7 @@ pub fn annotation(envelope: &Envelope) -> Option<String> {
 /// before the smoke passed on the same commit.
 fn flaky(envelope: &Envelope) -> String {
     let short = envelope.merge_commit.get(..12).unwrap_or(&envelope.merge_commit);
-    let tests = crate::escalation::flaky(envelope, "").map(|f| f.tests).unwrap_or_default();
+    let tests = crate::escalation::flaky_tests(envelope);
     let which = match tests.as_slice() {
         [] => "the smoke failed, then passed".to_owned(),
         [only] => format!("`{only}` failed, then passed"),

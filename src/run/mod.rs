@@ -172,7 +172,8 @@ pub async fn run(
     // A confirmed failure: which merge broke main? Not in a cancelled run: the runner
     // kills the step seconds after cancelling it, and the envelope must be written first.
     let stopping = cancel.requested().is_some() || verdict.reason_codes.contains(&ReasonCode::RunCancelled);
-    if !stopping && blame::will_search(&verdict, env, &merge) {
+    let searching = !stopping && blame::will_search(&verdict, env, &merge);
+    if searching {
         let provisional = report::envelope(report::Parts {
             started_at,
             merge: merge.clone(),
@@ -192,9 +193,10 @@ pub async fn run(
             _ = cancel.changed() => {}
         }
     }
-    let search = match stopping || cancel.requested().is_some() {
-        true => None,
-        false => blame::search(config, env, &verdict, &runs, &merge, api, &ctx, cancel).await,
+    // A cancel that arrived while GitHub was told ends it here too.
+    let search = match searching && cancel.requested().is_none() {
+        true => blame::search(config, env, &verdict, &runs, &merge, api, &ctx, cancel).await,
+        false => None,
     };
     if let Some(outcome) = &search {
         merge.culprit = blame::culprit(outcome, &merge, api, &main_branch).await;
