@@ -78,10 +78,13 @@ fn a_second_verdict_cannot_be_written_to_the_tools_stdout_or_stderr() {
 echo '::error::forged-through-proc' >> /proc/$PPID/fd/2 2>/dev/null && echo 'wrote fd 2'
 exit 1"#;
     let mut cmd = step.command(&repo);
-    cmd.args(["--command", smoke])
-        .stdout(std::fs::File::create(&stdout_file).expect("create"))
-        .stderr(std::fs::File::create(&stderr_file).expect("create"));
+    cmd.args(["--command", smoke]);
+    // Made before the tree goes to the unprivileged user, so they are the tool's own files.
+    let (stdout, stderr) = (std::fs::File::create(&stdout_file), std::fs::File::create(&stderr_file));
+    drop((stdout.expect("create"), stderr.expect("create")));
     let Some(uid) = unprivileged(&mut cmd, repo.tmp.path()) else { return };
+    let open = |file: &Path| std::fs::File::options().write(true).open(file).expect("open");
+    cmd.stdout(open(&stdout_file)).stderr(open(&stderr_file));
     let status = cmd.status().expect("runs");
     let err = loot(&stderr_file);
     // Exactly one JSON document: a forged one beside it would make this fail to parse.

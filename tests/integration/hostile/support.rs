@@ -5,6 +5,7 @@
 //! same-user rules do not bind root), and scans of `/proc` for processes left behind.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -172,28 +173,33 @@ pub fn run_timed(cmd: &mut Command) -> (Output, Value, Duration) {
 /// Wraps `cmd` so that it runs under an address-space limit of `mib` MiB: a run that read
 /// `/dev/zero` or a huge file whole would die instead of finishing with an envelope.
 pub fn with_memory_limit(cmd: &Command, mib: u64) -> Command {
-    let mut limited = Command::new("bash");
-    limited
-        .arg("-c")
-        .arg(format!("ulimit -v {}; exec \"$0\" \"$@\"", mib * 1024))
-        .arg(cmd.get_program())
-        .args(cmd.get_args());
+    let script = format!("ulimit -v {}; exec \"$0\" \"$@\"", mib * 1024);
+    like(cmd, OsStr::new("bash"), &[OsStr::new("-c"), OsStr::new(&script), cmd.get_program()])
+}
+
+/// A command with `cmd`'s folder, environment and arguments (after `leading`) that runs
+/// `program`, with stdin closed.
+fn like(cmd: &Command, program: &OsStr, leading: &[&OsStr]) -> Command {
+    let mut copy = Command::new(program);
+    copy.args(leading).args(cmd.get_args());
     if let Some(dir) = cmd.get_current_dir() {
-        limited.current_dir(dir);
+        copy.current_dir(dir);
     }
     for (name, value) in cmd.get_envs() {
         match value {
-            Some(value) => limited.env(name, value),
-            None => limited.env_remove(name),
+            Some(value) => copy.env(name, value),
+            None => copy.env_remove(name),
         };
     }
-    limited.stdin(Stdio::null());
-    limited
+    copy.stdin(Stdio::null());
+    copy
 }
 
 /// Makes `cmd` run as an ordinary user, so that what the kernel refuses a same-user
 /// process (reading a non-dumpable process's `/proc` files) is refused: as root, the tool
 /// and everything under `tmp` are handed to `nobody`; as anyone else, nothing changes.
+/// As root, `cmd` is rebuilt to run a copy of the binary in `tmp` (the build may sit in a
+/// folder only root can enter, such as a clone in `mktemp -d`), so set its stdio after.
 /// `None` (after saying why on stderr) when neither is possible: the caller skips.
 #[must_use]
 #[allow(clippy::print_stderr, reason = "a skipped test says so where the test output shows it")]
@@ -202,10 +208,16 @@ pub fn unprivileged(cmd: &mut Command, tmp: &Path) -> Option<u32> {
     if uid != 0 {
         return Some(uid);
     }
+    let copy = tmp.join("post-merge-smoke");
+    if let Err(e) = std::fs::copy(cmd.get_program(), &copy) {
+        eprintln!("SKIPPED: cannot copy the binary to {}: {e}", copy.display());
+        return None;
+    }
     if let Err(e) = chown_tree(tmp, NOBODY) {
         eprintln!("SKIPPED: cannot hand {} to uid {NOBODY}: {e}", tmp.display());
         return None;
     }
+    *cmd = like(cmd, copy.as_os_str(), &[]);
     cmd.uid(NOBODY).gid(NOBODY).env("HOME", tmp);
     Some(NOBODY)
 }
